@@ -1,0 +1,71 @@
+package experiments
+
+import "time"
+
+// Config is an experiment file decoded: the scenario, the policies to
+// compare and the run settings. Field comments give the TOML key, its unit
+// and its default; Defaults fills zero values, Validate checks ranges.
+type Config struct {
+	Name     string        `toml:"name"`     // experiment name; default: the file's base name
+	Seed     uint64        `toml:"seed"`     // master seed; default 1
+	Duration time.Duration `toml:"duration"` // simulated time of arrivals, e.g. "120s"; default "60s"
+	Policies []string      `toml:"policies"` // policies to compare, by registry name; required
+
+	Area      Area       `toml:"area"`
+	Phones    Phones     `toml:"phones"`
+	Radio     Radio      `toml:"radio"`
+	Edges     []Edge     `toml:"edge"`     // [[edge]] tables, one per edge site
+	Cloud     Cloud      `toml:"cloud"`
+	Workloads []Workload `toml:"workload"` // [[workload]] tables; at least one
+}
+
+// Area is the square region in which phones are placed uniformly at random.
+type Area struct {
+	Width  float64 `toml:"width_m"`  // default 1000
+	Height float64 `toml:"height_m"` // default 1000
+}
+
+// Phones configures the user equipment: how many, which SoC profile, and
+// the radio's power figures.
+type Phones struct {
+	Count      int     `toml:"count"`        // default 10
+	Processor  string  `toml:"processor"`    // devices catalogue name; default "sd8gen2-cpu"
+	TxPowerDBm float64 `toml:"tx_power_dbm"` // radiated uplink power; default 23
+	TxPowerW   float64 `toml:"tx_power_w"`   // electrical power while transmitting; default 1.3
+	RxPowerW   float64 `toml:"rx_power_w"`   // electrical power while receiving; default 1.0
+	IdlePowerW float64 `toml:"idle_power_w"` // power while waiting for an offloaded result; default 0.1
+}
+
+// Radio configures every cell: the wireless access at each edge site.
+type Radio struct {
+	UplinkHz      float64 `toml:"uplink_bandwidth_hz"`   // default 20e6
+	DownlinkHz    float64 `toml:"downlink_bandwidth_hz"` // default 20e6
+	NoiseDBmPerHz float64 `toml:"noise_dbm_per_hz"`      // thermal noise density; default -174
+	NoiseFigureDB float64 `toml:"noise_figure_db"`       // receiver noise figure; default 0 (none)
+	BSPowerDBm    float64 `toml:"bs_tx_power_dbm"`       // downlink radiated power; default 43
+}
+
+// Edge is one edge site: a base station with a server beside it.
+type Edge struct {
+	X         float64 `toml:"x_m"`
+	Y         float64 `toml:"y_m"`
+	Coverage  float64 `toml:"coverage_m"` // radius within which phones may offload; default 500
+	Processor string  `toml:"processor"`  // devices catalogue name; default "edge-t4"
+	Servers   int     `toml:"servers"`    // parallel processors sharing one FIFO queue; default 1
+}
+
+// Cloud is the data centre behind the WAN, reached through the phone's
+// nearest cell.
+type Cloud struct {
+	WANLatency   time.Duration `toml:"wan_latency"`       // one-way, e.g. "40ms"; default "40ms"
+	WANBandwidth float64       `toml:"wan_bandwidth_bps"` // per transfer; default 1e9
+	Processor    string        `toml:"processor"`         // devices catalogue name; default "cloud-a100"
+	Servers      int           `toml:"servers"`           // default 64
+}
+
+// Workload is one stream of tasks that every phone generates.
+type Workload struct {
+	Model    string        `toml:"model"`    // workloads catalogue name; required
+	Rate     float64       `toml:"rate"`     // Poisson arrivals per second per phone; required, > 0
+	Deadline time.Duration `toml:"deadline"` // relative deadline; default "100ms"
+}

@@ -1,0 +1,92 @@
+package policies
+
+// Policy decides where a task runs. Decide is called once per task, at its
+// arrival, with an observation that is valid only for the duration of the
+// call: a policy that wants to keep any of it must copy it.
+//
+// Decide returns an error only when it cannot decide (a broken model file,
+// an observation it does not understand); the run then stops with that
+// error. Choosing a poor target is not an error.
+type Policy interface {
+	Decide(obs *Observation) (Decision, error)
+}
+
+// TargetKind says what kind of place a target is.
+type TargetKind int
+
+// Kinds of target.
+const (
+	Local TargetKind = iota // the phone's own processor
+	Edge                    // an edge server in whose coverage the phone is
+	Cloud                   // the cloud, through the phone's cell and the WAN
+)
+
+func (k TargetKind) String() string {
+	switch k {
+	case Local:
+		return "local"
+	case Edge:
+		return "edge"
+	case Cloud:
+		return "cloud"
+	}
+	return "unknown"
+}
+
+// Task describes the task to be placed.
+type Task struct {
+	ID          int64
+	Model       string  // workload model name, such as "mobilenet-v2"
+	Ops         float64 // operations to compute (2 × MACs for a CNN)
+	InputBytes  float64 // bytes to send if offloaded
+	OutputBytes float64 // bytes of the result
+	Deadline    float64 // relative deadline, seconds
+}
+
+// Device is the state of the phone on which the task arose.
+type Device struct {
+	Index     int
+	X, Y      float64 // position, metres
+	QueueLen  int     // tasks waiting for or running on the local processor
+	Cell      int     // index of the edge server whose cell serves the phone, or -1
+	CellUsers int     // uploads under way in that cell
+}
+
+// Target is one place the task could run, with the quantities a policy
+// needs, estimated by the world at decision time. Estimates assume that
+// nothing else changes while the task is served: they are what a phone
+// could compute, not what will happen.
+type Target struct {
+	Kind  TargetKind
+	Name  string // "local", "edge-0", …, "cloud"; stable across a run
+	Index int    // edge server index for Kind == Edge, else -1
+
+	Distance     float64 // metres from the phone to the serving site (0 for local)
+	UplinkRate   float64 // bit/s the upload would get if it started now (0 for local)
+	TransferTime float64 // seconds to send the input and receive the output, with propagation
+	QueueLen     int     // tasks waiting for or running at the target's processor
+	QueueWait    float64 // seconds of work queued ahead of this task at the target
+	ComputeTime  float64 // seconds of computation at the target
+	Energy       float64 // joules the phone would spend on the task
+}
+
+// EstimatedLatency is the target's estimated finish time relative to now:
+// transfer, queueing and computation.
+func (t *Target) EstimatedLatency() float64 {
+	return t.TransferTime + t.QueueWait + t.ComputeTime
+}
+
+// Observation is what a policy sees at a decision point. Targets are listed
+// in a stable order: local first, then the edge servers in range by index,
+// then the cloud.
+type Observation struct {
+	Now     float64 // simulated seconds
+	Task    Task
+	Device  Device
+	Targets []Target
+}
+
+// Decision names the chosen target by its index in Observation.Targets.
+type Decision struct {
+	Target int
+}
