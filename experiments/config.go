@@ -14,7 +14,7 @@ type Config struct {
 	Area      Area       `toml:"area"`
 	Phones    Phones     `toml:"phones"`
 	Radio     Radio      `toml:"radio"`
-	Edges     []Edge     `toml:"edge"`     // [[edge]] tables, one per edge site
+	Edges     []Edge     `toml:"edge"` // [[edge]] tables, one per edge site
 	Cloud     Cloud      `toml:"cloud"`
 	Workloads []Workload `toml:"workload"` // [[workload]] tables; at least one
 }
