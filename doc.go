@@ -1,0 +1,16 @@
+// Package mecsim is the root of mecsim, a discrete-event simulator for
+// mobile edge computing offloading of AI inference. The simulator lives in
+// its sub-packages; this package holds only the tests that keep their
+// dependency graph as the design draws it.
+//
+//	sim          the event kernel, random streams, statistics
+//	workloads    task types, the model catalogue, arrival processes
+//	devices      processors and their roofline cost model
+//	topology     positions, radio channels, shared and wired links
+//	policies     the Policy interface, baselines, the registry
+//	results      task records, summaries, CSV/JSON, atomic folders
+//	mec          the running world that joins them
+//	experiments  strict experiment files, building and running worlds
+//	plots        figures from results
+//	cmd/mecsim   the command line
+package mecsim

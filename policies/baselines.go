@@ -1,0 +1,95 @@
+package policies
+
+import (
+	"errors"
+	"math/rand/v2"
+)
+
+// errNoTargets is returned when an observation lists no target at all,
+// which the world never produces: every phone can run a task locally.
+var errNoTargets = errors.New("policies: observation has no targets")
+
+// AlwaysLocal runs every task on the phone's own processor.
+type AlwaysLocal struct{}
+
+// Decide picks the local target.
+func (AlwaysLocal) Decide(obs *Observation) (Decision, error) {
+	return firstOfKind(obs, Local)
+}
+
+// AlwaysCloud sends every task to the cloud; if the cloud is not listed
+// (the phone has no cell) the task runs locally.
+type AlwaysCloud struct{}
+
+// Decide picks the cloud target.
+func (AlwaysCloud) Decide(obs *Observation) (Decision, error) {
+	if d, err := firstOfKind(obs, Cloud); err == nil {
+		return d, nil
+	}
+	return firstOfKind(obs, Local)
+}
+
+// EdgeNearest offloads every task to the nearest edge server in range, and
+// runs it locally when none is.
+type EdgeNearest struct{}
+
+// Decide picks the edge target at the smallest distance; ties go to the
+// lower index.
+func (EdgeNearest) Decide(obs *Observation) (Decision, error) {
+	best := -1
+	for i := range obs.Targets {
+		t := &obs.Targets[i]
+		if t.Kind == Edge && (best < 0 || t.Distance < obs.Targets[best].Distance) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return firstOfKind(obs, Local)
+	}
+	return Decision{Target: best}, nil
+}
+
+// Random picks a target uniformly at random from its own stream.
+type Random struct {
+	Rand *rand.Rand
+}
+
+// Decide picks any listed target with equal probability.
+func (p Random) Decide(obs *Observation) (Decision, error) {
+	if len(obs.Targets) == 0 {
+		return Decision{}, errNoTargets
+	}
+	return Decision{Target: p.Rand.IntN(len(obs.Targets))}, nil
+}
+
+// GreedyLatency picks the target with the smallest estimated latency —
+// transfer, queueing and computation — ignoring energy. Ties go to the
+// target listed first.
+type GreedyLatency struct{}
+
+// Decide picks the minimum of Target.EstimatedLatency.
+func (GreedyLatency) Decide(obs *Observation) (Decision, error) {
+	if len(obs.Targets) == 0 {
+		return Decision{}, errNoTargets
+	}
+	best := 0
+	bestL := obs.Targets[0].EstimatedLatency()
+	for i := 1; i < len(obs.Targets); i++ {
+		if l := obs.Targets[i].EstimatedLatency(); l < bestL {
+			best, bestL = i, l
+		}
+	}
+	return Decision{Target: best}, nil
+}
+
+func firstOfKind(obs *Observation, k TargetKind) (Decision, error) {
+	for i := range obs.Targets {
+		if obs.Targets[i].Kind == k {
+			return Decision{Target: i}, nil
+		}
+	}
+	if len(obs.Targets) == 0 {
+		return Decision{}, errNoTargets
+	}
+	return Decision{}, errors.New("policies: no " + k.String() + " target in observation")
+}

@@ -1,0 +1,122 @@
+package policies
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// obs returns a hand-written observation: local (slow), two edge servers
+// (edge-1 nearer but busier) and the cloud (far).
+func obs() *Observation {
+	return &Observation{
+		Task: Task{ID: 1, Model: "mobilenet-v2", Ops: 6e8, InputBytes: 150528, OutputBytes: 4000, Deadline: 0.1},
+		Targets: []Target{
+			{Kind: Local, Name: "local", Index: -1, ComputeTime: 0.040},
+			{Kind: Edge, Name: "edge-0", Index: 0, Distance: 300, TransferTime: 0.012, QueueWait: 0.001, ComputeTime: 0.002},
+			{Kind: Edge, Name: "edge-1", Index: 1, Distance: 120, TransferTime: 0.008, QueueWait: 0.050, ComputeTime: 0.002},
+			{Kind: Cloud, Name: "cloud", Index: -1, Distance: 120, TransferTime: 0.090, ComputeTime: 0.001},
+		},
+	}
+}
+
+func TestBaselines(t *testing.T) {
+	onlyLocal := &Observation{Targets: []Target{{Kind: Local, Name: "local"}}}
+	for _, c := range []struct {
+		name string
+		p    Policy
+		o    *Observation
+		want string
+	}{
+		{"local picks local", AlwaysLocal{}, obs(), "local"},
+		{"cloud picks cloud", AlwaysCloud{}, obs(), "cloud"},
+		{"cloud without a cloud runs locally", AlwaysCloud{}, onlyLocal, "local"},
+		{"edge-nearest picks the nearer edge", EdgeNearest{}, obs(), "edge-1"},
+		{"edge-nearest with no edge runs locally", EdgeNearest{}, onlyLocal, "local"},
+		// latencies: local 40 ms, edge-0 15 ms, edge-1 60 ms, cloud 91 ms
+		{"greedy-latency picks the least estimated latency", GreedyLatency{}, obs(), "edge-0"},
+		{"greedy-latency with one target", GreedyLatency{}, onlyLocal, "local"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := c.p.Decide(c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.o.Targets[d.Target].Name; got != c.want {
+				t.Errorf("chose %s, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestGreedyLatencyTiesGoFirst(t *testing.T) {
+	o := &Observation{Targets: []Target{
+		{Kind: Local, Name: "local", ComputeTime: 0.01},
+		{Kind: Edge, Name: "edge-0", TransferTime: 0.005, ComputeTime: 0.005},
+	}}
+	d, _ := GreedyLatency{}.Decide(o)
+	if d.Target != 0 {
+		t.Errorf("tie went to %d, want 0", d.Target)
+	}
+}
+
+// TestRandomIsUniform checks the random policy's choice frequencies with a
+// chi-square test: 4 targets, 40,000 draws; the 99.9% critical value of
+// chi-square with 3 degrees of freedom is 16.27.
+func TestRandomIsUniform(t *testing.T) {
+	p := Random{Rand: rand.New(rand.NewPCG(1, 2))}
+	o := obs()
+	const n = 40000
+	counts := make([]float64, len(o.Targets))
+	for range n {
+		d, err := p.Decide(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[d.Target]++
+	}
+	exp := float64(n) / float64(len(counts))
+	var chi2 float64
+	for _, c := range counts {
+		chi2 += (c - exp) * (c - exp) / exp
+	}
+	if chi2 > 16.27 {
+		t.Errorf("chi-square %v over counts %v: not uniform", chi2, counts)
+	}
+}
+
+func TestEmptyObservationIsAnError(t *testing.T) {
+	empty := &Observation{}
+	for _, p := range []Policy{AlwaysLocal{}, AlwaysCloud{}, EdgeNearest{}, GreedyLatency{}, Random{Rand: rand.New(rand.NewPCG(1, 1))}} {
+		if _, err := p.Decide(empty); err == nil {
+			t.Errorf("%T decided on an observation with no targets", p)
+		}
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	r := Builtin()
+	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency"}
+	if got := r.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("Names() = %v, want %v", got, want)
+	}
+	env := Env{Rand: rand.New(rand.NewPCG(1, 1))}
+	for _, name := range want {
+		if _, err := r.New(name, env); err != nil {
+			t.Errorf("New(%q): %v", name, err)
+		}
+	}
+	_, err := r.New("greedy", env)
+	if err == nil || !strings.Contains(err.Error(), "greedy-latency") {
+		t.Errorf("unknown name: error %v should list the known names", err)
+	}
+	if _, err := r.New("random", Env{}); err == nil {
+		t.Error("random without a stream was built")
+	}
+	if err := r.Add(Entry{Name: "local", New: func(Env) (Policy, error) { return AlwaysLocal{}, nil }}); err == nil {
+		t.Error("duplicate name accepted")
+	}
+	if err := r.Add(Entry{Name: "", New: nil}); err == nil {
+		t.Error("entry without name accepted")
+	}
+}

@@ -1,0 +1,100 @@
+package policies
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+)
+
+// Env is what a policy constructor may draw on: a random stream of its own
+// (derived from the experiment's seed and the policy's name, so the same
+// seed gives the same choices).
+type Env struct {
+	Rand *rand.Rand
+}
+
+// Entry describes one policy in a Registry.
+type Entry struct {
+	Name    string                        // the name experiment files use
+	Summary string                        // one line for listings and help
+	New     func(env Env) (Policy, error) // builds a fresh instance for one run
+}
+
+// Registry maps policy names to constructors. It is an ordinary value,
+// built explicitly: Builtin lists mecsim's own policies, and a program that
+// adds its own calls Add on the result.
+type Registry struct {
+	entries []Entry
+}
+
+// Builtin returns a registry of the built-in baselines.
+func Builtin() *Registry {
+	r := &Registry{}
+	for _, e := range []Entry{
+		{"local", "run every task on the phone", func(Env) (Policy, error) { return AlwaysLocal{}, nil }},
+		{"edge-nearest", "offload to the nearest edge server in range, else run locally", func(Env) (Policy, error) { return EdgeNearest{}, nil }},
+		{"cloud", "offload every task to the cloud", func(Env) (Policy, error) { return AlwaysCloud{}, nil }},
+		{"random", "pick a target uniformly at random", newRandom},
+		{"greedy-latency", "pick the target with the least estimated latency", func(Env) (Policy, error) { return GreedyLatency{}, nil }},
+	} {
+		if err := r.Add(e); err != nil {
+			panic(err) // the built-in list is fixed: a clash is a bug in this file
+		}
+	}
+	return r
+}
+
+// Add registers a policy. Names must be non-empty and unique.
+func (r *Registry) Add(e Entry) error {
+	if e.Name == "" || e.New == nil {
+		return fmt.Errorf("policies: entry %q needs a name and a constructor", e.Name)
+	}
+	if _, ok := r.Lookup(e.Name); ok {
+		return fmt.Errorf("policies: %q is already registered", e.Name)
+	}
+	r.entries = append(r.entries, e)
+	return nil
+}
+
+// Lookup returns the entry named name.
+func (r *Registry) Lookup(name string) (Entry, bool) {
+	for _, e := range r.entries {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// Names returns the registered names in the order they were added.
+func (r *Registry) Names() []string {
+	names := make([]string, len(r.entries))
+	for i, e := range r.entries {
+		names[i] = e.Name
+	}
+	return names
+}
+
+// Entries returns a copy of the registered entries, in order.
+func (r *Registry) Entries() []Entry { return append([]Entry(nil), r.entries...) }
+
+// New builds the policy named name. An unknown name is an error that lists
+// the known ones.
+func (r *Registry) New(name string, env Env) (Policy, error) {
+	e, ok := r.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown policy %q (known: %s)", name, strings.Join(r.Names(), ", "))
+	}
+	p, err := e.New(env)
+	if err != nil {
+		return nil, fmt.Errorf("policy %q: %w", name, err)
+	}
+	return p, nil
+}
+
+func newRandom(env Env) (Policy, error) {
+	if env.Rand == nil {
+		return nil, fmt.Errorf("random needs a random stream (Env.Rand is nil)")
+	}
+	return Random{Rand: env.Rand}, nil
+}

@@ -1,0 +1,135 @@
+package topology
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mecsim/mecsim/sim"
+)
+
+// SharedLink is one direction of a cell: its bandwidth is split equally
+// among the transfers under way, and each transfer gets the Shannon rate of
+// its share at its own received power. The link is processor-sharing: when
+// a transfer starts or ends the others' rates change, and NextCompletion
+// moves accordingly. The caller keeps one kernel event at NextCompletion
+// and reschedules it after every Start and Complete.
+//
+// The zero value is not usable; set Bandwidth and Channel.
+type SharedLink struct {
+	Bandwidth float64 // Hz shared by all transfers
+	Channel   Channel
+
+	flows []flow // in start order, so ties resolve the same way every run
+	last  sim.Time
+}
+
+type flow struct {
+	id        int64
+	remaining float64 // bits
+	rxW       float64
+	rate      float64 // bit/s at the current share
+}
+
+// Active returns the number of transfers under way.
+func (l *SharedLink) Active() int { return len(l.flows) }
+
+// RateWith returns the rate in bit/s that a transfer received at rxW gets
+// when users transfers share the link.
+func (l *SharedLink) RateWith(users int, rxW float64) float64 {
+	if users < 1 {
+		users = 1
+	}
+	return l.Channel.Rate(l.Bandwidth/float64(users), rxW)
+}
+
+// Start begins a transfer of bits at received power rxW. The ID must not be
+// in use on this link.
+func (l *SharedLink) Start(now sim.Time, id int64, bits, rxW float64) error {
+	if bits < 0 || math.IsNaN(bits) {
+		return fmt.Errorf("topology: transfer %d of %v bits", id, bits)
+	}
+	if rxW <= 0 {
+		return fmt.Errorf("topology: transfer %d with received power %v W", id, rxW)
+	}
+	l.advance(now)
+	l.flows = append(l.flows, flow{id: id, remaining: bits, rxW: rxW})
+	l.rerate()
+	return nil
+}
+
+// NextCompletion returns the transfer that will finish first if nothing
+// changes, and when. Times are rounded up to the next nanosecond, so the
+// transfer is complete when the event fires.
+func (l *SharedLink) NextCompletion() (id int64, at sim.Time, ok bool) {
+	best := -1
+	var bestDT float64
+	for i := range l.flows {
+		f := &l.flows[i]
+		dt := f.remaining / f.rate
+		if best < 0 || dt < bestDT {
+			best, bestDT = i, dt
+		}
+	}
+	if best < 0 {
+		return 0, 0, false
+	}
+	ns := math.Ceil(bestDT * 1e9)
+	if ns >= float64(sim.Forever-l.last) {
+		return l.flows[best].id, sim.Forever, true
+	}
+	return l.flows[best].id, l.last + sim.Time(ns), true
+}
+
+// Complete ends transfer id at now and returns false if it is not on the
+// link. It is meant to be called when the event at NextCompletion fires;
+// any bits left by rounding are forgiven.
+func (l *SharedLink) Complete(now sim.Time, id int64) bool {
+	l.advance(now)
+	for i := range l.flows {
+		if l.flows[i].id == id {
+			copy(l.flows[i:], l.flows[i+1:])
+			l.flows = l.flows[:len(l.flows)-1]
+			l.rerate()
+			return true
+		}
+	}
+	return false
+}
+
+// advance moves every transfer forward to now at its current rate.
+func (l *SharedLink) advance(now sim.Time) {
+	if now < l.last {
+		panic(fmt.Sprintf("topology: link advanced to %v, before %v", now, l.last))
+	}
+	dt := (now - l.last).Seconds()
+	l.last = now
+	if dt == 0 {
+		return
+	}
+	for i := range l.flows {
+		f := &l.flows[i]
+		f.remaining = max(0, f.remaining-f.rate*dt)
+	}
+}
+
+func (l *SharedLink) rerate() {
+	n := len(l.flows)
+	for i := range l.flows {
+		f := &l.flows[i]
+		f.rate = l.RateWith(n, f.rxW)
+	}
+}
+
+// WANLink is a wired path with a one-way latency and a per-transfer
+// bandwidth, as between a cell site and the cloud. Transfers do not
+// contend: a data-centre WAN is provisioned well above one cell's traffic.
+type WANLink struct {
+	Latency   float64 // one-way, seconds
+	Bandwidth float64 // bit/s
+}
+
+// TransferTime returns the seconds to deliver bits: latency plus
+// serialisation.
+func (w WANLink) TransferTime(bits float64) float64 {
+	return w.Latency + bits/w.Bandwidth
+}

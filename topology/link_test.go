@@ -1,0 +1,111 @@
+package topology
+
+import (
+	"math"
+	"testing"
+
+	"github.com/mecsim/mecsim/sim"
+)
+
+// In these tests the received power gives SNR 15 over the whole 10 MHz, so
+// a transfer alone gets 10 MHz · log2(16) = 40 Mbit/s, and each of two gets
+// 5 MHz · log2(1 + 30) = 24.770981551934376 Mbit/s (halving the band
+// halves the noise too).
+func newTestLink() (*SharedLink, float64) {
+	l := &SharedLink{Bandwidth: 10e6, Channel: Channel{NoiseDBmPerHz: -174}}
+	return l, 15 * l.Channel.NoiseWatts(10e6)
+}
+
+func secs(s float64) sim.Time { return sim.Seconds(s) }
+
+func TestSharedLinkAlone(t *testing.T) {
+	l, rx := newTestLink()
+	if err := l.Start(0, 7, 10e6, rx); err != nil {
+		t.Fatal(err)
+	}
+	id, at, ok := l.NextCompletion()
+	if !ok || id != 7 || at != secs(0.25) {
+		t.Fatalf("NextCompletion = %d, %v, %v; want 7, 0.25s, true", id, at, ok)
+	}
+	if !l.Complete(at, id) || l.Active() != 0 {
+		t.Fatal("transfer not removed")
+	}
+	if _, _, ok := l.NextCompletion(); ok {
+		t.Error("empty link reports a completion")
+	}
+}
+
+// TestSharedLinkJoin checks processor sharing by hand: A (10 Mbit) runs
+// alone at 40 Mbit/s for 50 ms (2 Mbit sent); B (1 Mbit) joins and both get
+// 24.771 Mbit/s, so B ends after 1/24.771 s = 40.3698 ms, when A has sent
+// another 1 Mbit; A's last 7 Mbit then take 175 ms alone.
+func TestSharedLinkJoin(t *testing.T) {
+	l, rx := newTestLink()
+	const rate2 = 24770981.551934376
+	if got := l.RateWith(2, rx); !near(got, rate2, relTol) {
+		t.Fatalf("shared rate %v, want %v", got, rate2)
+	}
+	must(t, l.Start(0, 1, 10e6, rx))
+	must(t, l.Start(secs(0.05), 2, 1e6, rx))
+	id, at, _ := l.NextCompletion()
+	bEnd := 0.05 + 1e6/rate2
+	if id != 2 || !closeTime(at, bEnd) {
+		t.Fatalf("first completion %d at %v, want 2 at %.9fs", id, at, bEnd)
+	}
+	l.Complete(at, id)
+	id, at, _ = l.NextCompletion()
+	if want := bEnd + 7e6/40e6; id != 1 || !closeTime(at, want) {
+		t.Fatalf("second completion %d at %v, want 1 at %.9fs", id, at, want)
+	}
+}
+
+// TestSharedLinkConservesBits checks that, whatever the arrival pattern,
+// the link sends exactly what was offered: with equal received powers the
+// total rate depends only on the number of users, so the busy period can
+// be summed by hand from the rates.
+func TestSharedLinkConservesBits(t *testing.T) {
+	l, rx := newTestLink()
+	must(t, l.Start(0, 1, 4e6, rx))
+	must(t, l.Start(0, 2, 4e6, rx))
+	must(t, l.Start(0, 3, 4e6, rx))
+	var last sim.Time
+	for n := 3; n > 0; n-- {
+		id, at, ok := l.NextCompletion()
+		if !ok {
+			t.Fatalf("only %d transfers finished", 3-n)
+		}
+		l.Complete(at, id)
+		last = at
+	}
+	// All three share the link to the end: 12 Mbit at 3 × rate(3).
+	want := 12e6 / (3 * l.RateWith(3, rx))
+	if !closeTime(last, want) {
+		t.Errorf("busy period %v, want %.9fs", last, want)
+	}
+}
+
+func TestSharedLinkRefusesBadTransfers(t *testing.T) {
+	l, rx := newTestLink()
+	for _, c := range []struct {
+		bits, rx float64
+	}{{-1, rx}, {math.NaN(), rx}, {1, 0}, {1, -1}} {
+		if err := l.Start(0, 1, c.bits, c.rx); err == nil {
+			t.Errorf("Start(bits=%v, rx=%v) accepted", c.bits, c.rx)
+		}
+	}
+	if l.Complete(0, 99) {
+		t.Error("Complete of an unknown transfer reported true")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// closeTime allows the nanosecond rounding of each completion.
+func closeTime(at sim.Time, want float64) bool {
+	return math.Abs(at.Seconds()-want) <= 3e-9
+}
