@@ -47,8 +47,8 @@ type Radio struct {
 
 // Edge is one edge site: a base station with a server beside it.
 type Edge struct {
-	X         float64 `toml:"x_m"`
-	Y         float64 `toml:"y_m"`
+	X         float64 `toml:"x_m"`        // position in the area; required
+	Y         float64 `toml:"y_m"`        // position in the area; required
 	Coverage  float64 `toml:"coverage_m"` // radius within which phones may offload; default 500
 	Processor string  `toml:"processor"`  // devices catalogue name; default "edge-t4"
 	Servers   int     `toml:"servers"`    // parallel processors sharing one FIFO queue; default 1

@@ -1,0 +1,232 @@
+// Command mecsim runs mobile edge computing offloading experiments.
+//
+//	mecsim run FILE [-o DIR] [--seed N]   simulate and write a results folder
+//	mecsim validate FILE                  check an experiment file without running it
+//	mecsim version                        print the version
+//
+// Exit status: 0 on success, 2 on bad input (a bad experiment file or bad
+// arguments), 1 on any other failure.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/mecsim/mecsim/experiments"
+	"github.com/mecsim/mecsim/plots"
+	"github.com/mecsim/mecsim/results"
+)
+
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitBadUse  = 2
+)
+
+func main() {
+	os.Exit(mainWithArgs(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `mecsim: a discrete-event simulator for mobile edge computing offloading.
+
+Usage:
+  mecsim run FILE [-o DIR] [--seed N]   simulate FILE and write a results folder
+  mecsim validate FILE                  check FILE without running it
+  mecsim version                        print the version
+
+Run "mecsim COMMAND -h" for a command's options.
+`
+
+// errUsage marks a command-line mistake already reported to the user.
+var errUsage = errors.New("usage")
+
+func mainWithArgs(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitBadUse
+	}
+	var err error
+	switch args[0] {
+	case "run":
+		err = cmdRun(args[1:], stdout, stderr)
+	case "validate":
+		err = cmdValidate(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "mecsim", version())
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "mecsim: unknown command %q\n\n%s", args[0], usage)
+		return exitBadUse
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		return exitBadUse
+	case experiments.IsInputError(err):
+		fmt.Fprintf(stderr, "mecsim: %v\n", err)
+		return exitBadUse
+	default:
+		fmt.Fprintf(stderr, "mecsim: %v\n", err)
+		return exitFailure
+	}
+}
+
+// parse parses flags that may come before or after the one positional
+// argument, as in "mecsim run FILE -o DIR".
+func parse(fs *flag.FlagSet, args []string) (string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return "", err
+			}
+			return "", errUsage
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(fs.Output(), "mecsim %s: want one experiment file, got %d arguments\n", fs.Name(), len(pos))
+		fs.Usage()
+		return "", errUsage
+	}
+	return pos[0], nil
+}
+
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: mecsim %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("validate", "validate FILE\n\nChecks FILE as run would, without simulating.", stderr)
+	path, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	env, err := experiments.DefaultEnv()
+	if err != nil {
+		return err
+	}
+	cfg, err := experiments.Load(path, env.Known())
+	if err != nil {
+		return err
+	}
+	if _, err := env.Scenario(cfg); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (%s: %d policies, %d phones, %d edge sites, %d workloads)\n",
+		path, cfg.Name, len(cfg.Policies), cfg.Phones.Count, len(cfg.Edges), len(cfg.Workloads))
+	return nil
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", "run FILE [-o DIR] [--seed N]\n\nSimulates FILE and writes a results folder (default results/NAME).", stderr)
+	out := fs.String("o", "", "results folder (default results/NAME, NAME from the file)")
+	seed := fs.Uint64("seed", 0, "master seed, overriding the file's")
+	path, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	seedSet := false
+	fs.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "seed" })
+
+	env, err := experiments.DefaultEnv()
+	if err != nil {
+		return err
+	}
+	cfg, err := experiments.Load(path, env.Known())
+	if err != nil {
+		return err
+	}
+	if seedSet {
+		cfg.Seed = *seed
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("results", cfg.Name)
+	}
+
+	start := time.Now()
+	progress := progressLine(stderr, start)
+	outcome, err := env.Run(cfg, experiments.Options{Progress: progress.update})
+	progress.done()
+	if err != nil {
+		return err
+	}
+	err = outcome.WriteFolder(dir, func(tmp string) error {
+		return plots.WriteFigures(filepath.Join(tmp, "figures"), outcome.Tasks, outcome.Summary.Policies, cfg.Policies)
+	})
+	if err != nil {
+		return err
+	}
+	printSummary(stdout, outcome.Summary)
+	fmt.Fprintf(stdout, "results in %s (%.1fs)\n", dir, time.Since(start).Seconds())
+	return nil
+}
+
+func printSummary(w io.Writer, s results.Summary) {
+	fmt.Fprintf(w, "%-16s %8s %10s %10s %10s %8s %12s\n", "policy", "tasks", "mean ms", "p95 ms", "p99 ms", "miss %", "energy mJ")
+	for _, p := range s.Policies {
+		fmt.Fprintf(w, "%-16s %8d %10.2f %10.2f %10.2f %8.2f %12.3f\n", p.Policy, p.Tasks,
+			1e3*p.MeanLatency, 1e3*p.P95Latency, 1e3*p.P99Latency, 100*p.DeadlineMiss, 1e3*p.MeanEnergy)
+	}
+}
+
+// progress writes a progress line to a terminal once a run has taken more
+// than a couple of seconds, and nothing when stderr is not a terminal.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	shown bool
+	on    bool
+}
+
+func progressLine(stderr io.Writer, start time.Time) *progress {
+	p := &progress{w: stderr, start: start}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.on = true
+	}
+	return p
+}
+
+func (p *progress) update(frac float64) {
+	if !p.on || time.Since(p.start) < 2*time.Second {
+		return
+	}
+	p.shown = true
+	fmt.Fprintf(p.w, "\rsimulating: %5.1f%%  %5.1fs", 100*frac, time.Since(p.start).Seconds())
+}
+
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "v0.1.0-dev"
+}

@@ -1,0 +1,154 @@
+package experiments
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// The defaults documented beside each field in config.go.
+const (
+	defaultSeed     = 1
+	defaultDuration = 60 * time.Second
+
+	defaultAreaSide = 1000.0 // m
+
+	defaultPhoneCount     = 10
+	defaultPhoneProcessor = "sd8gen2-cpu"
+	defaultTxPowerDBm     = 23.0
+	defaultTxPowerW       = 1.3
+	defaultRxPowerW       = 1.0
+	defaultIdlePowerW     = 0.1
+
+	defaultBandwidthHz   = 20e6
+	defaultNoiseDBmPerHz = -174.0
+	defaultBSPowerDBm    = 43.0
+
+	defaultCoverage      = 500.0 // m
+	defaultEdgeProcessor = "edge-t4"
+	defaultEdgeServers   = 1
+
+	defaultWANLatency     = 40 * time.Millisecond
+	defaultWANBandwidth   = 1e9 // bit/s
+	defaultCloudProcessor = "cloud-a100"
+	defaultCloudServers   = 64
+
+	defaultDeadline = 100 * time.Millisecond
+
+	// defaultName is the name of an experiment whose file name gives none.
+	defaultName = "experiment"
+)
+
+// Defaults fills every field that holds its zero value and has a default
+// (see the field comments in config.go). Name defaults to the base name of
+// file without its extension ("runs/fig3.toml" gives "fig3").
+//
+// Zero means "unset" here, so a Config built in Go cannot keep an explicit
+// zero in a field whose default is not zero (a seed of 0, an idle power of
+// 0 W, a 0 dBm transmitter): set those after calling Defaults. Parse does
+// not have this limit: it fills only the keys absent from the file.
+func (c *Config) Defaults(file string) {
+	c.fill(file, func(_ string, zero bool) bool { return zero })
+}
+
+// fill sets each default whose key unset reports as unset. unset gets the
+// key's dotted path and whether the field holds its zero value.
+func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
+	if unset("name", c.Name == "") {
+		c.Name = baseName(file)
+	}
+	if unset("seed", c.Seed == 0) {
+		c.Seed = defaultSeed
+	}
+	if unset("duration", c.Duration == 0) {
+		c.Duration = defaultDuration
+	}
+
+	if unset("area.width_m", c.Area.Width == 0) {
+		c.Area.Width = defaultAreaSide
+	}
+	if unset("area.height_m", c.Area.Height == 0) {
+		c.Area.Height = defaultAreaSide
+	}
+
+	p := &c.Phones
+	if unset("phones.count", p.Count == 0) {
+		p.Count = defaultPhoneCount
+	}
+	if unset("phones.processor", p.Processor == "") {
+		p.Processor = defaultPhoneProcessor
+	}
+	if unset("phones.tx_power_dbm", p.TxPowerDBm == 0) {
+		p.TxPowerDBm = defaultTxPowerDBm
+	}
+	if unset("phones.tx_power_w", p.TxPowerW == 0) {
+		p.TxPowerW = defaultTxPowerW
+	}
+	if unset("phones.rx_power_w", p.RxPowerW == 0) {
+		p.RxPowerW = defaultRxPowerW
+	}
+	if unset("phones.idle_power_w", p.IdlePowerW == 0) {
+		p.IdlePowerW = defaultIdlePowerW
+	}
+
+	r := &c.Radio
+	if unset("radio.uplink_bandwidth_hz", r.UplinkHz == 0) {
+		r.UplinkHz = defaultBandwidthHz
+	}
+	if unset("radio.downlink_bandwidth_hz", r.DownlinkHz == 0) {
+		r.DownlinkHz = defaultBandwidthHz
+	}
+	if unset("radio.noise_dbm_per_hz", r.NoiseDBmPerHz == 0) {
+		r.NoiseDBmPerHz = defaultNoiseDBmPerHz
+	}
+	// noise_figure_db defaults to 0: nothing to fill.
+	if unset("radio.bs_tx_power_dbm", r.BSPowerDBm == 0) {
+		r.BSPowerDBm = defaultBSPowerDBm
+	}
+
+	for i := range c.Edges {
+		e := &c.Edges[i]
+		k := fmt.Sprintf("edge[%d].", i)
+		if unset(k+"coverage_m", e.Coverage == 0) {
+			e.Coverage = defaultCoverage
+		}
+		if unset(k+"processor", e.Processor == "") {
+			e.Processor = defaultEdgeProcessor
+		}
+		if unset(k+"servers", e.Servers == 0) {
+			e.Servers = defaultEdgeServers
+		}
+	}
+
+	cl := &c.Cloud
+	if unset("cloud.wan_latency", cl.WANLatency == 0) {
+		cl.WANLatency = defaultWANLatency
+	}
+	if unset("cloud.wan_bandwidth_bps", cl.WANBandwidth == 0) {
+		cl.WANBandwidth = defaultWANBandwidth
+	}
+	if unset("cloud.processor", cl.Processor == "") {
+		cl.Processor = defaultCloudProcessor
+	}
+	if unset("cloud.servers", cl.Servers == 0) {
+		cl.Servers = defaultCloudServers
+	}
+
+	for i := range c.Workloads {
+		w := &c.Workloads[i]
+		if unset(fmt.Sprintf("workload[%d].deadline", i), w.Deadline == 0) {
+			w.Deadline = defaultDeadline
+		}
+	}
+}
+
+// baseName is the experiment name a file name implies.
+func baseName(file string) string {
+	b := filepath.Base(file)
+	b = strings.TrimSuffix(b, filepath.Ext(b))
+	if b == "" || b == "." || b == string(filepath.Separator) {
+		return defaultName
+	}
+	return b
+}

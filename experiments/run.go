@@ -1,0 +1,218 @@
+package experiments
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/mecsim/mecsim/devices"
+	"github.com/mecsim/mecsim/mec"
+	"github.com/mecsim/mecsim/policies"
+	"github.com/mecsim/mecsim/results"
+	"github.com/mecsim/mecsim/sim"
+	"github.com/mecsim/mecsim/topology"
+	"github.com/mecsim/mecsim/workloads"
+)
+
+// Env is what an experiment is built from: the catalogues of models and
+// processors and the registry of policies. A program that adds its own
+// policy adds it to Policies before loading its experiment files.
+type Env struct {
+	Models     *workloads.Catalogue
+	Processors *devices.Catalogue
+	Policies   *policies.Registry
+}
+
+// DefaultEnv returns the built-in catalogues and policies.
+func DefaultEnv() (Env, error) {
+	models, err := workloads.DefaultCatalogue()
+	if err != nil {
+		return Env{}, fmt.Errorf("model catalogue: %w", err)
+	}
+	procs, err := devices.DefaultCatalogue()
+	if err != nil {
+		return Env{}, fmt.Errorf("processor catalogue: %w", err)
+	}
+	return Env{Models: models, Processors: procs, Policies: policies.Builtin()}, nil
+}
+
+// Known returns the names the environment knows, for validation.
+func (e Env) Known() Known {
+	return Known{Models: e.Models.Names(), Processors: e.Processors.Names(), Policies: e.Policies.Names()}
+}
+
+// Scenario builds the world that a validated config describes.
+func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
+	phoneCPU, err := e.Processors.Processor(c.Phones.Processor)
+	if err != nil {
+		return nil, fmt.Errorf("phones.processor: %w", err)
+	}
+	cloudCPU, err := e.Processors.Processor(c.Cloud.Processor)
+	if err != nil {
+		return nil, fmt.Errorf("cloud.processor: %w", err)
+	}
+	sc := &mec.Scenario{
+		Duration:   sim.Seconds(c.Duration.Seconds()),
+		Width:      c.Area.Width,
+		Height:     c.Area.Height,
+		Phones:     c.Phones.Count,
+		PhoneCPU:   phoneCPU,
+		TxPowerDBm: c.Phones.TxPowerDBm,
+		TxPowerW:   c.Phones.TxPowerW,
+		RxPowerW:   c.Phones.RxPowerW,
+		IdlePowerW: c.Phones.IdlePowerW,
+		UplinkHz:   c.Radio.UplinkHz,
+		DownlinkHz: c.Radio.DownlinkHz,
+		Channel:    topology.Channel{NoiseDBmPerHz: c.Radio.NoiseDBmPerHz, NoiseFigureDB: c.Radio.NoiseFigureDB},
+		BSPowerDBm: c.Radio.BSPowerDBm,
+		Cloud: mec.CloudSite{
+			WAN:       topology.WANLink{Latency: c.Cloud.WANLatency.Seconds(), Bandwidth: c.Cloud.WANBandwidth},
+			Processor: cloudCPU,
+			Servers:   c.Cloud.Servers,
+		},
+	}
+	for i, ed := range c.Edges {
+		p, err := e.Processors.Processor(ed.Processor)
+		if err != nil {
+			return nil, fmt.Errorf("edge[%d].processor: %w", i, err)
+		}
+		sc.Sites = append(sc.Sites, mec.Site{
+			Pos:       topology.Point{X: ed.X, Y: ed.Y},
+			Coverage:  ed.Coverage,
+			Processor: p,
+			Servers:   ed.Servers,
+		})
+	}
+	for i, wl := range c.Workloads {
+		m, err := e.Models.Model(wl.Model)
+		if err != nil {
+			return nil, fmt.Errorf("workload[%d].model: %w", i, err)
+		}
+		sc.Workloads = append(sc.Workloads, mec.Workload{Model: m, Rate: wl.Rate, Deadline: wl.Deadline.Seconds()})
+	}
+	return sc, nil
+}
+
+// Outcome is what a run produced: the resolved config, every task of
+// every policy (grouped by policy in the config's order, each in task
+// order) and the summary.
+type Outcome struct {
+	Config  *Config
+	Tasks   []results.Task
+	Summary results.Summary
+}
+
+// Options tune a run without changing its results.
+type Options struct {
+	// Workers bounds how many policies are simulated at once; 0 means
+	// GOMAXPROCS. Each policy runs alone on its own kernel, so the results
+	// do not depend on it.
+	Workers int
+	// Progress, if set, is called from time to time with the fraction of
+	// the total simulated time done so far. Calls are serialised.
+	Progress func(fraction float64)
+}
+
+// Run simulates every policy of c over the same scenario and seed.
+func (e Env) Run(c *Config, opt Options) (*Outcome, error) {
+	sc, err := e.Scenario(c)
+	if err != nil {
+		return nil, err
+	}
+	streams := sim.NewStreams(c.Seed)
+	n := len(c.Policies)
+	perPolicy := make([][]results.Task, n)
+	errs := make([]error, n)
+
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var mu sync.Mutex
+	reached := make([]float64, n)
+	report := func(i int, now sim.Time) {
+		if opt.Progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		reached[i] = min(1, now.Seconds()/sc.Duration.Seconds())
+		var sum float64
+		for _, r := range reached {
+			sum += r
+		}
+		opt.Progress(sum / float64(n))
+	}
+
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				perPolicy[i], errs[i] = e.runPolicy(sc, streams, c.Policies[i], func(now sim.Time) { report(i, now) })
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+
+	out := &Outcome{Config: c, Summary: results.Summary{
+		Experiment: c.Name,
+		Seed:       c.Seed,
+		Duration:   c.Duration.Seconds(),
+	}}
+	for i, name := range c.Policies {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("policy %s: %w", name, errs[i])
+		}
+		out.Tasks = append(out.Tasks, perPolicy[i]...)
+		out.Summary.Policies = append(out.Summary.Policies, results.Summarize(name, perPolicy[i]))
+	}
+	return out, nil
+}
+
+func (e Env) runPolicy(sc *mec.Scenario, streams sim.Streams, name string, progress func(sim.Time)) ([]results.Task, error) {
+	p, err := e.Policies.New(name, policies.Env{Rand: streams.Rand("policy/" + name)})
+	if err != nil {
+		return nil, err
+	}
+	w, err := mec.NewWorld(sc, streams, p)
+	if err != nil {
+		return nil, err
+	}
+	w.OnProgress(progress)
+	return w.Run(name)
+}
+
+// WriteFolder writes the outcome to dir atomically: config.toml,
+// tasks.csv and summary.json, then whatever extra writes (the figures)
+// into the same folder, which appears under its final name only when
+// everything has been written.
+func (o *Outcome) WriteFolder(dir string, extra func(tmp string) error) error {
+	f, err := results.CreateFolder(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if err := f.WriteFile("config.toml", o.Config.WriteTOML); err != nil {
+		return err
+	}
+	if err := f.WriteFile("tasks.csv", func(w io.Writer) error { return results.WriteTasksCSV(w, o.Tasks) }); err != nil {
+		return err
+	}
+	if err := f.WriteFile("summary.json", func(w io.Writer) error { return results.WriteSummaryJSON(w, o.Summary) }); err != nil {
+		return err
+	}
+	if extra != nil {
+		if err := extra(f.Path()); err != nil {
+			return err
+		}
+	}
+	return f.Commit()
+}

@@ -1,0 +1,161 @@
+package mec
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/mecsim/mecsim/devices"
+	"github.com/mecsim/mecsim/policies"
+	"github.com/mecsim/mecsim/sim"
+	"github.com/mecsim/mecsim/topology"
+)
+
+func (w *World) processorAt(t *task) devices.Processor {
+	switch t.place {
+	case placeLocal:
+		return w.sc.PhoneCPU
+	case placeCloud:
+		return w.sc.Cloud.Processor
+	}
+	return w.sites[t.place].Processor
+}
+
+// observe fills w.obs for task id, reusing its storage. Estimates use the
+// links' and queues' state now, with this task added as one more user.
+func (w *World) observe(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	ph := &w.phones[t.phone]
+	m := w.sc.Workloads[t.workload].Model
+	inBits, outBits := 8*m.InputBytes, 8*m.OutputBytes
+
+	o := &w.obs
+	o.Now = now.Seconds()
+	o.Task = policies.Task{
+		ID:          id,
+		Model:       m.Name,
+		Ops:         m.Ops(),
+		InputBytes:  m.InputBytes,
+		OutputBytes: m.OutputBytes,
+		Deadline:    w.sc.Workloads[t.workload].Deadline,
+	}
+	o.Device = policies.Device{
+		Index:     int(t.phone),
+		X:         ph.pos.X,
+		Y:         ph.pos.Y,
+		QueueLen:  ph.cpu.length(),
+		Cell:      ph.cell,
+		CellUsers: w.sites[ph.cell].up.Active(),
+	}
+	o.Targets = o.Targets[:0]
+	w.places = w.places[:0]
+
+	local := w.sc.PhoneCPU.InferenceTime(m)
+	o.Targets = append(o.Targets, policies.Target{
+		Kind:        policies.Local,
+		Name:        "local",
+		Index:       -1,
+		QueueLen:    ph.cpu.length(),
+		QueueWait:   ph.cpu.wait(now),
+		ComputeTime: local,
+		Energy:      w.sc.PhoneCPU.Energy(local),
+	})
+	w.places = append(w.places, placeLocal)
+
+	for i := range w.sites {
+		s := &w.sites[i]
+		d := ph.pos.Dist(s.Pos)
+		if d > s.Coverage {
+			continue
+		}
+		up, down := w.radioTimes(s, d, inBits, outBits)
+		wait, compute := s.server.wait(now), s.Processor.InferenceTime(m)
+		o.Targets = append(o.Targets, policies.Target{
+			Kind:         policies.Edge,
+			Name:         s.name,
+			Index:        i,
+			Distance:     d,
+			UplinkRate:   s.up.RateWith(s.up.Active()+1, topology.ReceivedWatts(w.sc.TxPowerDBm, d)),
+			TransferTime: up + down,
+			QueueLen:     s.server.length(),
+			QueueWait:    wait,
+			ComputeTime:  compute,
+			Energy:       w.offloadEnergy(up, down, wait+compute),
+		})
+		w.places = append(w.places, i)
+	}
+
+	cell := &w.sites[ph.cell]
+	d := ph.pos.Dist(cell.Pos)
+	up, down := w.radioTimes(cell, d, inBits, outBits)
+	wan := w.sc.Cloud.WAN.TransferTime(inBits) + w.sc.Cloud.WAN.TransferTime(outBits)
+	wait, compute := w.cloud.wait(now), w.sc.Cloud.Processor.InferenceTime(m)
+	o.Targets = append(o.Targets, policies.Target{
+		Kind:         policies.Cloud,
+		Name:         "cloud",
+		Index:        -1,
+		Distance:     d,
+		UplinkRate:   cell.up.RateWith(cell.up.Active()+1, topology.ReceivedWatts(w.sc.TxPowerDBm, d)),
+		TransferTime: up + down + wan,
+		QueueLen:     w.cloud.length(),
+		QueueWait:    wait,
+		ComputeTime:  compute,
+		Energy:       w.offloadEnergy(up, down, wan+wait+compute),
+	})
+	w.places = append(w.places, placeCloud)
+}
+
+// radioTimes estimates the upload and download times through site s for a
+// phone d metres away, if the transfers started now.
+func (w *World) radioTimes(s *site, d, inBits, outBits float64) (up, down float64) {
+	upRate := s.up.RateWith(s.up.Active()+1, topology.ReceivedWatts(w.sc.TxPowerDBm, d))
+	downRate := s.down.RateWith(s.down.Active()+1, topology.ReceivedWatts(w.sc.BSPowerDBm, d))
+	return inBits / upRate, outBits / downRate
+}
+
+// offloadEnergy is the phone's energy for an offloaded task: transmitting,
+// receiving, and idling while the task is away.
+func (w *World) offloadEnergy(up, down, away float64) float64 {
+	return w.sc.TxPowerW*up + w.sc.RxPowerW*down + w.sc.IdlePowerW*away
+}
+
+// check refuses a scenario the world cannot run. Package experiments
+// validates user input with file and line; this guards programs that build
+// a Scenario by hand.
+func (sc *Scenario) check() error {
+	var errs []error
+	pos := func(name string, v float64) {
+		if !(v > 0) || math.IsInf(v, 1) {
+			errs = append(errs, fmt.Errorf("mec: scenario %s = %v, want > 0", name, v))
+		}
+	}
+	if sc.Duration <= 0 {
+		errs = append(errs, fmt.Errorf("mec: scenario duration %v, want > 0", sc.Duration))
+	}
+	pos("width", sc.Width)
+	pos("height", sc.Height)
+	pos("uplink bandwidth", sc.UplinkHz)
+	pos("downlink bandwidth", sc.DownlinkHz)
+	pos("cloud WAN bandwidth", sc.Cloud.WAN.Bandwidth)
+	if sc.Phones < 1 {
+		errs = append(errs, fmt.Errorf("mec: scenario has %d phones", sc.Phones))
+	}
+	if len(sc.Sites) == 0 {
+		errs = append(errs, errors.New("mec: scenario has no edge sites"))
+	}
+	for i, s := range sc.Sites {
+		if s.Servers < 1 {
+			errs = append(errs, fmt.Errorf("mec: site %d has %d servers", i, s.Servers))
+		}
+	}
+	if sc.Cloud.Servers < 1 {
+		errs = append(errs, fmt.Errorf("mec: cloud has %d servers", sc.Cloud.Servers))
+	}
+	if len(sc.Workloads) == 0 {
+		errs = append(errs, errors.New("mec: scenario has no workloads"))
+	}
+	for i, wl := range sc.Workloads {
+		pos(fmt.Sprintf("workload %d rate", i), wl.Rate)
+	}
+	return errors.Join(errs...)
+}

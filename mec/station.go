@@ -1,0 +1,53 @@
+package mec
+
+import "github.com/mecsim/mecsim/sim"
+
+// station is a pool of identical processors in front of one FIFO queue:
+// a phone's CPU (one processor), an edge server or the cloud.
+type station struct {
+	servers int
+	busy    int
+	queue   fifo
+
+	// For the waiting-time estimate a phone would compute: the service
+	// time of queued tasks, and the sum of running tasks' finish times.
+	queuedWork  sim.Time
+	finishTotal sim.Time
+}
+
+// length returns the tasks queued or in service.
+func (s *station) length() int { return s.busy + s.queue.len() }
+
+// wait estimates how long a task arriving now waits before it starts: the
+// work ahead of it spread over the processors, or zero if one is free.
+func (s *station) wait(now sim.Time) float64 {
+	if s.busy < s.servers {
+		return 0
+	}
+	remaining := s.finishTotal - sim.Time(s.busy)*now
+	return (s.queuedWork + remaining).Seconds() / float64(s.servers)
+}
+
+// fifo is a queue of task indices that reuses its storage.
+type fifo struct {
+	items []int32
+	head  int
+}
+
+func (q *fifo) len() int { return len(q.items) - q.head }
+
+func (q *fifo) push(x int32) {
+	if q.head > 0 && q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	} else if q.head > 64 && q.head > len(q.items)/2 {
+		n := copy(q.items, q.items[q.head:])
+		q.items, q.head = q.items[:n], 0
+	}
+	q.items = append(q.items, x)
+}
+
+func (q *fifo) pop() int32 {
+	x := q.items[q.head]
+	q.head++
+	return x
+}

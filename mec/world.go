@@ -1,0 +1,387 @@
+package mec
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/mecsim/mecsim/policies"
+	"github.com/mecsim/mecsim/results"
+	"github.com/mecsim/mecsim/sim"
+	"github.com/mecsim/mecsim/topology"
+)
+
+// Event kinds handled by the World.
+const (
+	evArrival      int32 = iota // next task arrival (of the merged streams)
+	evUplinkDone                // a transfer on site ID's uplink finished
+	evDownlinkDone              // a transfer on site ID's downlink finished
+	evWANUp                     // task ID's input reached the cloud
+	evWANDown                   // task ID's output reached the cell site
+	evComputeDone               // task ID finished computing
+)
+
+// where a task runs.
+const (
+	placeLocal = -2
+	placeCloud = -1
+	// 0, 1, … are edge sites.
+)
+
+type phone struct {
+	pos  topology.Point
+	cell int // nearest site: the cell through which the phone reaches the cloud
+	cpu  station
+}
+
+type site struct {
+	Site
+	name             string
+	up, down         topology.SharedLink
+	upEvent, dnEvent sim.EventID
+	server           station
+}
+
+type task struct {
+	phone    int32
+	workload int32
+	place    int // placeLocal, placeCloud or a site index
+	link     int // site whose radio carries the transfers
+	arrival  sim.Time
+	start    sim.Time
+	finish   sim.Time
+	service  sim.Time // compute time at the chosen place
+	txStart  sim.Time
+	rxStart  sim.Time
+	txTime   sim.Time
+	rxTime   sim.Time
+	done     bool
+}
+
+// World runs one policy over one scenario. Build it with NewWorld, run it
+// with Run; a World is used once.
+type World struct {
+	sc     *Scenario
+	policy policies.Policy
+	k      *sim.Kernel
+
+	phones   []phone
+	sites    []site
+	cloud    station
+	tasks    []task
+	arrivals arrivalMerger
+
+	obs    policies.Observation
+	places []int // place of each target in obs.Targets
+
+	progress func(now sim.Time)
+	err      error
+}
+
+// NewWorld builds the world of sc for policy p. Positions and arrivals are
+// drawn from streams of the given family, so two worlds built from the same
+// scenario and streams see the same phones and the same tasks.
+func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, error) {
+	if err := sc.check(); err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, errors.New("mec: nil policy")
+	}
+	w := &World{sc: sc, policy: p, k: sim.NewKernel(1024)}
+	w.sites = make([]site, len(sc.Sites))
+	for i, s := range sc.Sites {
+		w.sites[i] = site{
+			Site:   s,
+			name:   fmt.Sprintf("edge-%d", i),
+			up:     topology.SharedLink{Bandwidth: sc.UplinkHz, Channel: sc.Channel},
+			down:   topology.SharedLink{Bandwidth: sc.DownlinkHz, Channel: sc.Channel},
+			server: station{servers: s.Servers},
+		}
+	}
+	w.cloud = station{servers: sc.Cloud.Servers}
+	w.phones = make([]phone, sc.Phones)
+	for i := range w.phones {
+		r := streams.Rand(fmt.Sprintf("topology/phone-%d/position", i))
+		pos := topology.Point{X: r.Float64() * sc.Width, Y: r.Float64() * sc.Height}
+		w.phones[i] = phone{pos: pos, cell: nearest(sc.Sites, pos), cpu: station{servers: 1}}
+	}
+	for i := range w.phones {
+		for j, wl := range sc.Workloads {
+			s := &arrivalStream{
+				phone:    int32(i),
+				workload: int32(j),
+				rate:     wl.Rate,
+				rng:      streams.Rand(fmt.Sprintf("workload/%d/phone-%d/arrivals", j, i)),
+			}
+			s.advance()
+			w.arrivals.push(s)
+		}
+	}
+	w.obs.Targets = make([]policies.Target, 0, len(sc.Sites)+2)
+	w.places = make([]int, 0, len(sc.Sites)+2)
+	return w, nil
+}
+
+// OnProgress sets a function called now and then during Run with the
+// simulated time reached; the command line uses it for a progress line.
+func (w *World) OnProgress(f func(now sim.Time)) { w.progress = f }
+
+// Run simulates arrivals up to the scenario's duration, then lets every
+// task in flight finish, and returns one record per task in task order.
+func (w *World) Run(policyName string) ([]results.Task, error) {
+	if first := w.arrivals.top().next; first < w.sc.Duration {
+		w.k.Schedule(first, w, evArrival, 0)
+	}
+	const slice = 100000
+	for w.k.Pending() > 0 && w.err == nil {
+		for i := 0; i < slice && w.err == nil && w.k.Step(); i++ {
+		}
+		if w.progress != nil {
+			w.progress(w.k.Now())
+		}
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	out := make([]results.Task, len(w.tasks))
+	for id := range w.tasks {
+		out[id] = w.record(int64(id), policyName)
+	}
+	return out, nil
+}
+
+// fail stops the run with err.
+func (w *World) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+	w.k.Stop()
+}
+
+// HandleEvent implements sim.Handler.
+func (w *World) HandleEvent(ev sim.Event) {
+	switch ev.Kind {
+	case evArrival:
+		w.arrive(ev.At)
+	case evUplinkDone:
+		w.uplinkDone(ev.At, int(ev.ID))
+	case evDownlinkDone:
+		w.downlinkDone(ev.At, int(ev.ID))
+	case evWANUp:
+		w.enqueue(ev.At, ev.ID)
+	case evWANDown:
+		w.startDownlink(ev.At, ev.ID)
+	case evComputeDone:
+		w.computeDone(ev.At, ev.ID)
+	default:
+		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
+	}
+}
+
+func (w *World) arrive(now sim.Time) {
+	s := w.arrivals.top()
+	id := int64(len(w.tasks))
+	w.tasks = append(w.tasks, task{phone: s.phone, workload: s.workload, arrival: now})
+	s.advance()
+	w.arrivals.fix()
+	if next := w.arrivals.top().next; next < w.sc.Duration {
+		w.k.Schedule(next, w, evArrival, 0)
+	}
+
+	w.observe(now, id)
+	d, err := w.policy.Decide(&w.obs)
+	if err != nil {
+		w.fail(fmt.Errorf("task %d: policy: %w", id, err))
+		return
+	}
+	if d.Target < 0 || d.Target >= len(w.places) {
+		w.fail(fmt.Errorf("task %d: policy chose target %d of %d", id, d.Target, len(w.places)))
+		return
+	}
+	t := &w.tasks[id]
+	t.place = w.places[d.Target]
+	t.service = sim.Seconds(w.processorAt(t).InferenceTime(w.sc.Workloads[t.workload].Model))
+	switch t.place {
+	case placeLocal:
+		w.enqueue(now, id)
+	case placeCloud:
+		t.link = w.phones[t.phone].cell
+		w.startUplink(now, id)
+	default:
+		t.link = t.place
+		w.startUplink(now, id)
+	}
+}
+
+func (w *World) startUplink(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	ph := &w.phones[t.phone]
+	s := &w.sites[t.link]
+	bits := 8 * w.sc.Workloads[t.workload].Model.InputBytes
+	rx := topology.ReceivedWatts(w.sc.TxPowerDBm, ph.pos.Dist(s.Pos))
+	t.txStart = now
+	if err := s.up.Start(now, id, bits, rx); err != nil {
+		w.fail(err)
+		return
+	}
+	s.upEvent = w.reschedule(s.upEvent, &s.up, evUplinkDone, t.link)
+}
+
+func (w *World) uplinkDone(now sim.Time, si int) {
+	s := &w.sites[si]
+	id, _, ok := s.up.NextCompletion()
+	if !ok || !s.up.Complete(now, id) {
+		w.fail(fmt.Errorf("mec: site %d uplink event with no transfer", si))
+		return
+	}
+	s.upEvent = w.reschedule(sim.EventID{}, &s.up, evUplinkDone, si)
+	t := &w.tasks[id]
+	t.txTime = now - t.txStart
+	if t.place == placeCloud {
+		bits := 8 * w.sc.Workloads[t.workload].Model.InputBytes
+		w.k.Schedule(now+sim.Seconds(w.sc.Cloud.WAN.TransferTime(bits)), w, evWANUp, id)
+		return
+	}
+	w.enqueue(now, id)
+}
+
+func (w *World) startDownlink(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	ph := &w.phones[t.phone]
+	s := &w.sites[t.link]
+	bits := 8 * w.sc.Workloads[t.workload].Model.OutputBytes
+	rx := topology.ReceivedWatts(w.sc.BSPowerDBm, ph.pos.Dist(s.Pos))
+	t.rxStart = now
+	if err := s.down.Start(now, id, bits, rx); err != nil {
+		w.fail(err)
+		return
+	}
+	s.dnEvent = w.reschedule(s.dnEvent, &s.down, evDownlinkDone, t.link)
+}
+
+func (w *World) downlinkDone(now sim.Time, si int) {
+	s := &w.sites[si]
+	id, _, ok := s.down.NextCompletion()
+	if !ok || !s.down.Complete(now, id) {
+		w.fail(fmt.Errorf("mec: site %d downlink event with no transfer", si))
+		return
+	}
+	s.dnEvent = w.reschedule(sim.EventID{}, &s.down, evDownlinkDone, si)
+	t := &w.tasks[id]
+	t.rxTime = now - t.rxStart
+	w.complete(now, id)
+}
+
+// reschedule replaces a link's pending completion event with one at its
+// new next completion.
+func (w *World) reschedule(old sim.EventID, l *topology.SharedLink, kind int32, si int) sim.EventID {
+	w.k.Cancel(old)
+	if _, at, ok := l.NextCompletion(); ok {
+		return w.k.Schedule(at, w, kind, int64(si))
+	}
+	return sim.EventID{}
+}
+
+func (w *World) stationOf(t *task) *station {
+	switch t.place {
+	case placeLocal:
+		return &w.phones[t.phone].cpu
+	case placeCloud:
+		return &w.cloud
+	}
+	return &w.sites[t.place].server
+}
+
+func (w *World) enqueue(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	st := w.stationOf(t)
+	if st.busy < st.servers {
+		w.startCompute(now, st, id)
+		return
+	}
+	st.queue.push(int32(id))
+	st.queuedWork += t.service
+}
+
+func (w *World) startCompute(now sim.Time, st *station, id int64) {
+	t := &w.tasks[id]
+	st.busy++
+	t.start = now
+	t.finish = now + t.service
+	st.finishTotal += t.finish
+	w.k.Schedule(t.finish, w, evComputeDone, id)
+}
+
+func (w *World) computeDone(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	st := w.stationOf(t)
+	st.busy--
+	st.finishTotal -= t.finish
+	if st.queue.len() > 0 {
+		next := int64(st.queue.pop())
+		st.queuedWork -= w.tasks[next].service
+		w.startCompute(now, st, next)
+	}
+	switch t.place {
+	case placeLocal:
+		w.complete(now, id)
+	case placeCloud:
+		bits := 8 * w.sc.Workloads[t.workload].Model.OutputBytes
+		w.k.Schedule(now+sim.Seconds(w.sc.Cloud.WAN.TransferTime(bits)), w, evWANDown, id)
+	default:
+		w.startDownlink(now, id)
+	}
+}
+
+func (w *World) complete(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	t.finish = now
+	t.done = true
+}
+
+// record turns a finished task into its results row.
+func (w *World) record(id int64, policy string) results.Task {
+	t := &w.tasks[id]
+	wl := w.sc.Workloads[t.workload]
+	latency := (t.finish - t.arrival).Seconds()
+	var place string
+	var energy float64
+	switch t.place {
+	case placeLocal:
+		place = "local"
+		energy = w.sc.PhoneCPU.Energy(t.service.Seconds())
+	case placeCloud:
+		place = "cloud"
+	default:
+		place = w.sites[t.place].name
+	}
+	if t.place != placeLocal {
+		tx, rx := t.txTime.Seconds(), t.rxTime.Seconds()
+		energy = w.sc.TxPowerW*tx + w.sc.RxPowerW*rx + w.sc.IdlePowerW*max(0, latency-tx-rx)
+	}
+	return results.Task{
+		ID:       id,
+		Policy:   policy,
+		Device:   int(t.phone),
+		Model:    wl.Model.Name,
+		Arrival:  t.arrival.Seconds(),
+		Start:    t.start.Seconds(),
+		Finish:   t.finish.Seconds(),
+		Place:    place,
+		Latency:  latency,
+		Energy:   energy,
+		Deadline: wl.Deadline,
+		Met:      latency <= wl.Deadline,
+	}
+}
+
+func nearest(sites []Site, p topology.Point) int {
+	best := -1
+	var bestD float64
+	for i := range sites {
+		if d := p.Dist(sites[i].Pos); best < 0 || d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
+}

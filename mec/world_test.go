@@ -1,0 +1,232 @@
+package mec
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/mecsim/mecsim/devices"
+	"github.com/mecsim/mecsim/policies"
+	"github.com/mecsim/mecsim/results"
+	"github.com/mecsim/mecsim/sim"
+	"github.com/mecsim/mecsim/topology"
+	"github.com/mecsim/mecsim/workloads"
+)
+
+// testModel is a made-up model with round numbers: 1e8 MACs (2e8 ops),
+// an input of 125,000 bytes (1 Mbit) and an output of 1,250 bytes (10 kbit).
+var testModel = workloads.Model{
+	Name: "test-net", MACs: 1e8, Params: 1e6, InputBytes: 125000, OutputBytes: 1250,
+}
+
+// computeBound returns a processor that runs testModel in exactly
+// seconds: compute-bound, efficiency 1, no overhead.
+func computeBound(name string, seconds, activeW float64) devices.Processor {
+	return devices.Processor{
+		Name: name, Kind: "cpu", PeakOps: testModel.Ops() / seconds, MemBandwidth: 1e15,
+		ComputeEff: 1, MemEff: 1, BytesPerParam: 1, ActivePowerW: activeW, IdlePowerW: 0.1,
+	}
+}
+
+// testScenario has one edge site at the centre of a 200 m square and
+// phones within its coverage.
+func testScenario(phones int, rate float64, duration sim.Time) *Scenario {
+	return &Scenario{
+		Duration: duration, Width: 200, Height: 200, Phones: phones,
+		PhoneCPU:   computeBound("phone", 0.020, 2),
+		TxPowerDBm: 23, TxPowerW: 1.3, RxPowerW: 1.0, IdlePowerW: 0.1,
+		UplinkHz: 10e6, DownlinkHz: 20e6,
+		Channel:    topology.Channel{NoiseDBmPerHz: -174, NoiseFigureDB: 9},
+		BSPowerDBm: 43,
+		Sites: []Site{{Pos: topology.Point{X: 100, Y: 100}, Coverage: 500,
+			Processor: computeBound("edge", 0.002, 70), Servers: 1}},
+		Cloud: CloudSite{WAN: topology.WANLink{Latency: 0.04, Bandwidth: 1e9},
+			Processor: computeBound("cloud", 0.001, 400), Servers: 8},
+		Workloads: []Workload{{Model: testModel, Rate: rate, Deadline: 0.1}},
+	}
+}
+
+func run(t testing.TB, sc *Scenario, streams sim.Streams, p policies.Policy) []results.Task {
+	t.Helper()
+	w, err := NewWorld(sc, streams, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := w.Run("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tasks
+}
+
+// TestLocalIsMD1 checks the world's local path against queueing theory:
+// one phone with Poisson arrivals and a fixed compute time is an M/D/1
+// queue, whose mean time in system is S + λS²/(2(1−ρ)) by
+// Pollaczek–Khinchine. With λ = 30/s and S = 20 ms (ρ = 0.6) that is
+// 35 ms; the 99% confidence interval over 30 replications must hold it.
+func TestLocalIsMD1(t *testing.T) {
+	const lambda, s, reps = 30.0, 0.020, 30
+	rho := lambda * s
+	want := s + lambda*s*s/(2*(1-rho))
+	sc := testScenario(1, lambda, 600*sim.Second)
+	var means sim.Summary
+	for i := range reps {
+		tasks := run(t, sc, sim.NewStreams(7).Derive(fmt.Sprintf("rep/%d", i)), policies.AlwaysLocal{})
+		var m sim.Summary
+		for _, task := range tasks {
+			if task.Arrival >= 60 { // discard the first minute as warm-up
+				m.Add(task.Latency)
+			}
+		}
+		means.Add(m.Mean())
+	}
+	lo, hi := means.CI(0.99)
+	if want < lo || want > hi {
+		t.Errorf("M/D/1 mean time in system %.5f s outside the 99%% CI [%.5f, %.5f]", want, lo, hi)
+	}
+}
+
+// TestIsolatedTaskLatencyByHand checks each path of the lifecycle against
+// a latency summed by hand, for tasks that meet no other task: at 0.05
+// tasks per second and a few tens of milliseconds each, overlaps are rare
+// and are skipped.
+func TestIsolatedTaskLatencyByHand(t *testing.T) {
+	sc := testScenario(1, 0.05, 2000*sim.Second)
+	w, err := NewWorld(sc, sim.NewStreams(3), policies.AlwaysLocal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := w.phones[0].pos.Dist(sc.Sites[0].Pos)
+	up := 8 * testModel.InputBytes / sc.Channel.Rate(sc.UplinkHz, topology.ReceivedWatts(sc.TxPowerDBm, d))
+	down := 8 * testModel.OutputBytes / sc.Channel.Rate(sc.DownlinkHz, topology.ReceivedWatts(sc.BSPowerDBm, d))
+	wanIn, wanOut := 0.04+1e6/1e9, 0.04+1e4/1e9
+
+	for _, c := range []struct {
+		policy  policies.Policy
+		place   string
+		latency float64
+		energy  float64
+	}{
+		{policies.AlwaysLocal{}, "local", 0.020, 2 * 0.020},
+		{policies.EdgeNearest{}, "edge-0", up + 0.002 + down, 1.3*up + 1.0*down + 0.1*0.002},
+		{policies.AlwaysCloud{}, "cloud", up + wanIn + 0.001 + wanOut + down, 1.3*up + 1.0*down + 0.1*(wanIn+0.001+wanOut)},
+	} {
+		t.Run(c.place, func(t *testing.T) {
+			tasks := run(t, sc, sim.NewStreams(3), c.policy)
+			if len(tasks) < 50 {
+				t.Fatalf("only %d tasks", len(tasks))
+			}
+			checked := 0
+			for i, task := range tasks {
+				if task.Place != c.place {
+					t.Fatalf("task %d ran at %s", task.ID, task.Place)
+				}
+				if i > 0 && tasks[i-1].Finish > task.Arrival || i+1 < len(tasks) && tasks[i+1].Arrival < task.Finish {
+					continue // overlapped another task
+				}
+				checked++
+				if math.Abs(task.Latency-c.latency) > 5e-9 {
+					t.Errorf("task %d latency %.9f s, want %.9f s", task.ID, task.Latency, c.latency)
+				}
+				if math.Abs(task.Energy-c.energy) > 1e-8 {
+					t.Errorf("task %d energy %.9f J, want %.9f J", task.ID, task.Energy, c.energy)
+				}
+				if !task.Met {
+					t.Errorf("task %d missed its deadline at %.3f s", task.ID, task.Latency)
+				}
+			}
+			if checked < len(tasks)/2 {
+				t.Errorf("only %d of %d tasks isolated", checked, len(tasks))
+			}
+		})
+	}
+}
+
+// TestCommonRandomNumbers checks that every policy sees the same tasks:
+// same IDs, phones, models and arrival times.
+func TestCommonRandomNumbers(t *testing.T) {
+	sc := testScenario(5, 3, 30*sim.Second)
+	streams := sim.NewStreams(11)
+	base := run(t, sc, streams, policies.AlwaysLocal{})
+	for _, p := range []policies.Policy{policies.AlwaysCloud{}, policies.EdgeNearest{}, policies.GreedyLatency{}} {
+		got := run(t, sc, streams, p)
+		if len(got) != len(base) {
+			t.Fatalf("%T: %d tasks, want %d", p, len(got), len(base))
+		}
+		for i := range got {
+			a, b := got[i], base[i]
+			if a.ID != b.ID || a.Device != b.Device || a.Model != b.Model || a.Arrival != b.Arrival {
+				t.Fatalf("%T: task %d differs: %+v vs %+v", p, i, a, b)
+			}
+		}
+	}
+}
+
+// TestDeterministic runs the same world twice.
+func TestDeterministic(t *testing.T) {
+	sc := testScenario(8, 4, 20*sim.Second)
+	a := run(t, sc, sim.NewStreams(5), policies.GreedyLatency{})
+	b := run(t, sc, sim.NewStreams(5), policies.GreedyLatency{})
+	if !reflect.DeepEqual(a, b) {
+		t.Error("two runs of the same world differ")
+	}
+	c := run(t, sc, sim.NewStreams(6), policies.GreedyLatency{})
+	if reflect.DeepEqual(a, c) {
+		t.Error("different seeds gave the same run")
+	}
+}
+
+// TestContentionSlowsUploads checks that sharing the uplink matters: many
+// phones offloading at once see longer mean latency at the edge than one.
+func TestContentionSlowsUploads(t *testing.T) {
+	alone := results.Summarize("test", run(t, testScenario(1, 2, 60*sim.Second), sim.NewStreams(2), policies.EdgeNearest{}))
+	crowd := results.Summarize("test", run(t, testScenario(40, 2, 60*sim.Second), sim.NewStreams(2), policies.EdgeNearest{}))
+	if crowd.MeanLatency <= 1.5*alone.MeanLatency {
+		t.Errorf("40 phones: mean latency %.4f s, 1 phone: %.4f s; want contention", crowd.MeanLatency, alone.MeanLatency)
+	}
+}
+
+type badPolicy struct{ target int }
+
+func (p badPolicy) Decide(*policies.Observation) (policies.Decision, error) {
+	return policies.Decision{Target: p.target}, nil
+}
+
+func TestBadDecisionIsAnError(t *testing.T) {
+	w, err := NewWorld(testScenario(1, 5, 10*sim.Second), sim.NewStreams(1), badPolicy{target: 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run("bad"); err == nil {
+		t.Error("out-of-range target accepted")
+	}
+}
+
+func TestScenarioCheck(t *testing.T) {
+	sc := testScenario(1, 1, sim.Second)
+	sc.UplinkHz = 0
+	sc.Workloads[0].Rate = -1
+	if _, err := NewWorld(sc, sim.NewStreams(1), policies.AlwaysLocal{}); err == nil {
+		t.Error("bad scenario accepted")
+	}
+}
+
+// BenchmarkWorld measures the whole lifecycle: 50 phones choosing by
+// greedy-latency among local, one edge site and the cloud.
+func BenchmarkWorld(b *testing.B) {
+	sc := testScenario(50, 2, 100*sim.Second)
+	b.ReportAllocs()
+	var events uint64
+	for b.Loop() {
+		w, err := NewWorld(sc, sim.NewStreams(1), policies.GreedyLatency{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.Run("bench"); err != nil {
+			b.Fatal(err)
+		}
+		events += w.k.Fired()
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
