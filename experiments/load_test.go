@@ -81,9 +81,37 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 	}
 }
 
-func TestParseQuickstart(t *testing.T) {
-	if _, err := Load("quickstart.toml", testKnown); err != nil {
+// realKnown returns the names of the built-in catalogues and registry,
+// against which the shipped experiment files must validate.
+func realKnown(t *testing.T) Known {
+	t.Helper()
+	env, err := DefaultEnv()
+	if err != nil {
 		t.Fatal(err)
+	}
+	return env.Known()
+}
+
+// TestShippedExperimentsValidate loads every experiment file in this
+// folder against the real catalogues and builds its scenario.
+func TestShippedExperimentsValidate(t *testing.T) {
+	files, err := filepath.Glob("*.toml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no experiment files found (%v)", err)
+	}
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		c, err := Load(f, env.Known())
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if _, err := env.Scenario(c); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
 
@@ -546,7 +574,11 @@ func TestDefaultsAndValidate(t *testing.T) {
 func TestWriteTOMLRoundTrip(t *testing.T) {
 	for _, path := range []string{"testdata/minimal.toml", "testdata/full.toml", "quickstart.toml"} {
 		t.Run(path, func(t *testing.T) {
-			first, err := Load(path, testKnown)
+			known := testKnown
+			if path == "quickstart.toml" {
+				known = realKnown(t)
+			}
+			first, err := Load(path, known)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -554,7 +586,7 @@ func TestWriteTOMLRoundTrip(t *testing.T) {
 			if err := first.WriteTOML(&b1); err != nil {
 				t.Fatal(err)
 			}
-			second, err := Parse("resolved.toml", b1.Bytes(), testKnown)
+			second, err := Parse("resolved.toml", b1.Bytes(), known)
 			if err != nil {
 				t.Fatalf("the written file does not parse: %v\n%s", err, b1.String())
 			}
