@@ -43,6 +43,10 @@ type Radio struct {
 	NoiseDBmPerHz float64 `toml:"noise_dbm_per_hz"`      // thermal noise density; default -174
 	NoiseFigureDB float64 `toml:"noise_figure_db"`       // receiver noise figure; default 0 (none)
 	BSPowerDBm    float64 `toml:"bs_tx_power_dbm"`       // downlink radiated power; default 43
+	// MaxSpectralEff caps the rate at this many bit/s per Hz, the highest
+	// efficiency of the modulation-and-coding table: 7.4063 for 256-QAM at
+	// code rate 948/1024 (3GPP TS 38.214 Table 5.2.2.1-3, CQI 15). Default 7.4063.
+	MaxSpectralEff float64 `toml:"max_spectral_efficiency"`
 }
 
 // Edge is one edge site: a base station with a server beside it.

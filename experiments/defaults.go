@@ -24,6 +24,7 @@ const (
 	defaultBandwidthHz   = 20e6
 	defaultNoiseDBmPerHz = -174.0
 	defaultBSPowerDBm    = 43.0
+	defaultMaxSpectral   = 7.4063 // bit/s/Hz, 3GPP TS 38.214 Table 5.2.2.1-3, CQI 15
 
 	defaultCoverage      = 500.0 // m
 	defaultEdgeProcessor = "edge-t4"
@@ -105,6 +106,9 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 	// noise_figure_db defaults to 0: nothing to fill.
 	if unset("radio.bs_tx_power_dbm", r.BSPowerDBm == 0) {
 		r.BSPowerDBm = defaultBSPowerDBm
+	}
+	if unset("radio.max_spectral_efficiency", r.MaxSpectralEff == 0) {
+		r.MaxSpectralEff = defaultMaxSpectral
 	}
 
 	for i := range c.Edges {

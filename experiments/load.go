@@ -35,6 +35,14 @@ const (
 	maxDBm    = 60.0  // 1 kW
 	minNoise  = -220.0
 	maxNoise  = -100.0
+
+	maxNoiseFigure = 30.0 // dB; real receivers have 2–10 dB
+	minSide        = 1.0  // m
+	maxSide        = 1e6  // m: a 1000 km square
+
+	// maxExpectedTasks bounds phones × rate × duration, so that a run
+	// ends and its results fit in memory.
+	maxExpectedTasks = 1e8
 )
 
 // Load reads an experiment file and returns it decoded, with defaults
@@ -156,8 +164,8 @@ func (c *Config) Validate(known Known) error {
 		v.known(key, "policy", "policies", p, known.Policies)
 	}
 
-	v.positive("area.width_m", c.Area.Width)
-	v.positive("area.height_m", c.Area.Height)
+	v.between("area.width_m", c.Area.Width, minSide, maxSide)
+	v.between("area.height_m", c.Area.Height, minSide, maxSide)
 
 	p := c.Phones
 	if p.Count < 1 || p.Count > maxPhones {
@@ -173,7 +181,8 @@ func (c *Config) Validate(known Known) error {
 	v.positive("radio.uplink_bandwidth_hz", r.UplinkHz)
 	v.positive("radio.downlink_bandwidth_hz", r.DownlinkHz)
 	v.between("radio.noise_dbm_per_hz", r.NoiseDBmPerHz, minNoise, maxNoise)
-	v.nonNegative("radio.noise_figure_db", r.NoiseFigureDB)
+	v.between("radio.noise_figure_db", r.NoiseFigureDB, 0, maxNoiseFigure)
+	v.positive("radio.max_spectral_efficiency", r.MaxSpectralEff)
 	v.between("radio.bs_tx_power_dbm", r.BSPowerDBm, minDBm, maxDBm)
 
 	if len(c.Edges) == 0 {
@@ -214,6 +223,15 @@ func (c *Config) Validate(known Known) error {
 		if w.Deadline <= 0 {
 			v.add(k+"deadline", "must be > 0, got %v", w.Deadline)
 		}
+	}
+
+	// A run must end: bound the number of tasks it would generate.
+	var perPhone float64
+	for _, w := range c.Workloads {
+		perPhone += w.Rate
+	}
+	if expect := perPhone * float64(p.Count) * c.Duration.Seconds(); expect > maxExpectedTasks {
+		v.add("workload", "phones.count × total rate × duration = %.3g expected tasks, more than the %.0e a run may generate", expect, maxExpectedTasks)
 	}
 
 	if len(v.errs) == 0 {

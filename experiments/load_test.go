@@ -38,7 +38,7 @@ func TestParseMinimalFillsDefaults(t *testing.T) {
 		Phones: Phones{Count: 10, Processor: "sd8gen2-cpu", TxPowerDBm: 23,
 			TxPowerW: 1.3, RxPowerW: 1.0, IdlePowerW: 0.1},
 		Radio: Radio{UplinkHz: 20e6, DownlinkHz: 20e6, NoiseDBmPerHz: -174,
-			NoiseFigureDB: 0, BSPowerDBm: 43},
+			NoiseFigureDB: 0, BSPowerDBm: 43, MaxSpectralEff: 7.4063},
 		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1}},
 		Cloud: Cloud{WANLatency: 40 * time.Millisecond, WANBandwidth: 1e9,
 			Processor: "cloud-a100", Servers: 64},
@@ -65,7 +65,7 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 		Phones: Phones{Count: 250, Processor: "sd8gen2-cpu", TxPowerDBm: 0,
 			TxPowerW: 2.5, RxPowerW: 0, IdlePowerW: 0},
 		Radio: Radio{UplinkHz: 10e6, DownlinkHz: 40e6, NoiseDBmPerHz: -170.5,
-			NoiseFigureDB: 7, BSPowerDBm: 0},
+			NoiseFigureDB: 7, BSPowerDBm: 0, MaxSpectralEff: 7.4063},
 		Edges: []Edge{
 			{X: 0, Y: 1500, Coverage: 300, Processor: "edge-t4", Servers: 4},
 			{X: 1000, Y: 750, Coverage: 800, Processor: "cloud-a100", Servers: 2},
@@ -387,7 +387,7 @@ wan_bandwidth_bps = 0
 		want: `t.toml:3: phones.tx_power_dbm: must be between -50 and 60, got 90
 t.toml:4: phones.idle_power_w: must be >= 0, got -0.1
 t.toml:6: radio.noise_dbm_per_hz: must be between -220 and -100, got -74
-t.toml:7: radio.noise_figure_db: must be >= 0, got -3
+t.toml:7: radio.noise_figure_db: must be between 0 and 30, got -3
 t.toml:9: cloud.wan_latency: must not be negative, got -5ms
 t.toml:10: cloud.wan_bandwidth_bps: must be > 0, got 0`,
 	}, {
@@ -413,7 +413,7 @@ rate = -1.0
 `,
 		want: `t.toml:1: policies[1]: unknown policy "oracle"; known policies: cloud, edge-nearest, greedy-latency, local, random
 t.toml:2: colour: unknown key; known top-level keys: name, seed, duration, policies, area, phones, radio, edge, cloud, workload
-t.toml:4: area.width_m: must be > 0, got -5
+t.toml:4: area.width_m: must be between 1 and 1e+06, got -5
 t.toml:6: radio.uplink_bandwidth_hz: must be > 0, got 0
 t.toml:11: workload[0].model: unknown model "resnet50"; known models: mobilenet-v2, mobilenet-v3-large, mobilenet-v3-small
 t.toml:12: workload[0].rate: must be > 0, got -1`,

@@ -64,7 +64,11 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		IdlePowerW: c.Phones.IdlePowerW,
 		UplinkHz:   c.Radio.UplinkHz,
 		DownlinkHz: c.Radio.DownlinkHz,
-		Channel:    topology.Channel{NoiseDBmPerHz: c.Radio.NoiseDBmPerHz, NoiseFigureDB: c.Radio.NoiseFigureDB},
+		Channel: topology.Channel{
+			NoiseDBmPerHz:  c.Radio.NoiseDBmPerHz,
+			NoiseFigureDB:  c.Radio.NoiseFigureDB,
+			MaxSpectralEff: c.Radio.MaxSpectralEff,
+		},
 		BSPowerDBm: c.Radio.BSPowerDBm,
 		Cloud: mec.CloudSite{
 			WAN:       topology.WANLink{Latency: c.Cloud.WANLatency.Seconds(), Bandwidth: c.Cloud.WANBandwidth},

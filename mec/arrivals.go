@@ -15,8 +15,15 @@ type arrivalStream struct {
 	rng      *rand.Rand
 }
 
+// advance draws the next arrival; one beyond the range of simulated time
+// saturates at sim.Forever, which is past any run's end.
 func (s *arrivalStream) advance() {
-	s.next += sim.Seconds(s.rng.ExpFloat64() / s.rate)
+	gap := sim.Seconds(s.rng.ExpFloat64() / s.rate)
+	if gap >= sim.Forever-s.next {
+		s.next = sim.Forever
+		return
+	}
+	s.next += gap
 }
 
 // arrivalMerger merges every stream into one sequence ordered by time and,

@@ -69,7 +69,8 @@ func (w *World) observe(now sim.Time, id int64) {
 			continue
 		}
 		up, down := w.radioTimes(s, d, inBits, outBits)
-		wait, compute := s.server.wait(now), s.Processor.InferenceTime(m)
+		// The queue drains while the input is on its way.
+		wait, compute := max(0, s.server.wait(now)-up), s.Processor.InferenceTime(m)
 		o.Targets = append(o.Targets, policies.Target{
 			Kind:         policies.Edge,
 			Name:         s.name,
@@ -88,8 +89,9 @@ func (w *World) observe(now sim.Time, id int64) {
 	cell := &w.sites[ph.cell]
 	d := ph.pos.Dist(cell.Pos)
 	up, down := w.radioTimes(cell, d, inBits, outBits)
-	wan := w.sc.Cloud.WAN.TransferTime(inBits) + w.sc.Cloud.WAN.TransferTime(outBits)
-	wait, compute := w.cloud.wait(now), w.sc.Cloud.Processor.InferenceTime(m)
+	wanIn := w.sc.Cloud.WAN.TransferTime(inBits)
+	wan := wanIn + w.sc.Cloud.WAN.TransferTime(outBits)
+	wait, compute := max(0, w.cloud.wait(now)-up-wanIn), w.sc.Cloud.Processor.InferenceTime(m)
 	o.Targets = append(o.Targets, policies.Target{
 		Kind:         policies.Cloud,
 		Name:         "cloud",
@@ -106,7 +108,9 @@ func (w *World) observe(now sim.Time, id int64) {
 }
 
 // radioTimes estimates the upload and download times through site s for a
-// phone d metres away, if the transfers started now.
+// phone d metres away, if the transfers started now. It ignores the
+// phone's own radio queue: a phone that is still sending an earlier task
+// sees an optimistic upload time.
 func (w *World) radioTimes(s *site, d, inBits, outBits float64) (up, down float64) {
 	upRate := s.up.RateWith(s.up.Active()+1, topology.ReceivedWatts(w.sc.TxPowerDBm, d))
 	downRate := s.down.RateWith(s.down.Active()+1, topology.ReceivedWatts(w.sc.BSPowerDBm, d))
@@ -154,8 +158,41 @@ func (sc *Scenario) check() error {
 	if len(sc.Workloads) == 0 {
 		errs = append(errs, errors.New("mec: scenario has no workloads"))
 	}
+	nonNeg := func(name string, v float64) {
+		if !(v >= 0) || math.IsInf(v, 1) {
+			errs = append(errs, fmt.Errorf("mec: scenario %s = %v, want finite and >= 0", name, v))
+		}
+	}
+	nonNeg("phone transmit power", sc.TxPowerW)
+	nonNeg("phone receive power", sc.RxPowerW)
+	nonNeg("phone idle power", sc.IdlePowerW)
+	nonNeg("cloud WAN latency", sc.Cloud.WAN.Latency)
+	for _, v := range []float64{sc.TxPowerDBm, sc.BSPowerDBm, sc.Channel.NoiseDBmPerHz, sc.Channel.NoiseFigureDB} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			errs = append(errs, fmt.Errorf("mec: scenario radio figure %v is not finite", v))
+		}
+	}
+	procErr := func(what string, p devices.Processor) {
+		if err := p.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("mec: scenario %s: %w", what, err))
+		}
+	}
+	procErr("phone processor", sc.PhoneCPU)
+	procErr("cloud processor", sc.Cloud.Processor)
+	for i, s := range sc.Sites {
+		procErr(fmt.Sprintf("site %d processor", i), s.Processor)
+		pos(fmt.Sprintf("site %d coverage", i), s.Coverage)
+	}
 	for i, wl := range sc.Workloads {
 		pos(fmt.Sprintf("workload %d rate", i), wl.Rate)
+		pos(fmt.Sprintf("workload %d deadline", i), wl.Deadline)
+		m := wl.Model
+		for _, v := range []float64{m.MACs, m.Params, m.ActivationBytes, m.InputBytes, m.OutputBytes} {
+			if !(v >= 0) || math.IsInf(v, 1) {
+				errs = append(errs, fmt.Errorf("mec: scenario workload %d: model %q has a negative or non-finite figure", i, m.Name))
+				break
+			}
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -10,9 +10,10 @@ type station struct {
 	queue   fifo
 
 	// For the waiting-time estimate a phone would compute: the service
-	// time of queued tasks, and the sum of running tasks' finish times.
-	queuedWork  sim.Time
-	finishTotal sim.Time
+	// time of queued tasks, and the sum of running tasks' finish times, in
+	// seconds (a sum of integer times could overflow on long runs).
+	queuedWork  float64
+	finishTotal float64
 }
 
 // length returns the tasks queued or in service.
@@ -24,8 +25,8 @@ func (s *station) wait(now sim.Time) float64 {
 	if s.busy < s.servers {
 		return 0
 	}
-	remaining := s.finishTotal - sim.Time(s.busy)*now
-	return (s.queuedWork + remaining).Seconds() / float64(s.servers)
+	remaining := max(0, s.finishTotal-float64(s.busy)*now.Seconds())
+	return (s.queuedWork + remaining) / float64(s.servers)
 }
 
 // fifo is a queue of task indices that reuses its storage.

@@ -27,10 +27,24 @@ const (
 	// 0, 1, … are edge sites.
 )
 
+// phone is one handset. It has one radio: its uploads go one at a time,
+// in order, and so do its downloads; tasks wait for the radio in upQueue
+// and downQueue.
 type phone struct {
 	pos  topology.Point
 	cell int // nearest site: the cell through which the phone reaches the cloud
 	cpu  station
+
+	upBusy, downBusy   bool
+	upQueue, downQueue fifo
+
+	// Idle energy while tasks are away (uploaded, not yet coming back) is
+	// the phone's, once, whatever the number of tasks away: each task is
+	// charged its share. idleShare accumulates IdlePowerW·dt/away, so a
+	// task's share is the growth of idleShare while it is away.
+	away      int
+	idleShare float64
+	idleLast  sim.Time
 }
 
 type site struct {
@@ -54,6 +68,8 @@ type task struct {
 	rxStart  sim.Time
 	txTime   sim.Time
 	rxTime   sim.Time
+	idleMark float64 // phone's idleShare when the task went away
+	idleJ    float64 // the task's share of the phone's idle energy
 	done     bool
 }
 
@@ -94,7 +110,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			Site:   s,
 			name:   fmt.Sprintf("edge-%d", i),
 			up:     topology.SharedLink{Bandwidth: sc.UplinkHz, Channel: sc.Channel},
-			down:   topology.SharedLink{Bandwidth: sc.DownlinkHz, Channel: sc.Channel},
+			down:   topology.SharedLink{Bandwidth: sc.DownlinkHz, Channel: sc.Channel, SplitPower: true},
 			server: station{servers: s.Servers},
 		}
 	}
@@ -105,13 +121,21 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		pos := topology.Point{X: r.Float64() * sc.Width, Y: r.Float64() * sc.Height}
 		w.phones[i] = phone{pos: pos, cell: nearest(sc.Sites, pos), cpu: station{servers: 1}}
 	}
+	// Streams are named by model and its occurrence among the workloads,
+	// so adding a workload of another model changes no one's arrivals.
+	labels := make([]string, len(sc.Workloads))
+	seen := map[string]int{}
+	for j, wl := range sc.Workloads {
+		labels[j] = fmt.Sprintf("workload/%s#%d", wl.Model.Name, seen[wl.Model.Name])
+		seen[wl.Model.Name]++
+	}
 	for i := range w.phones {
 		for j, wl := range sc.Workloads {
 			s := &arrivalStream{
 				phone:    int32(i),
 				workload: int32(j),
 				rate:     wl.Rate,
-				rng:      streams.Rand(fmt.Sprintf("workload/%d/phone-%d/arrivals", j, i)),
+				rng:      streams.Rand(fmt.Sprintf("%s/phone-%d/arrivals", labels[j], i)),
 			}
 			s.advance()
 			w.arrivals.push(s)
@@ -216,6 +240,11 @@ func (w *World) arrive(now sim.Time) {
 func (w *World) startUplink(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
+	if ph.upBusy {
+		ph.upQueue.push(int32(id))
+		return
+	}
+	ph.upBusy = true
 	s := &w.sites[t.link]
 	bits := 8 * w.sc.Workloads[t.workload].Model.InputBytes
 	rx := topology.ReceivedWatts(w.sc.TxPowerDBm, ph.pos.Dist(s.Pos))
@@ -237,17 +266,61 @@ func (w *World) uplinkDone(now sim.Time, si int) {
 	s.upEvent = w.reschedule(sim.EventID{}, &s.up, evUplinkDone, si)
 	t := &w.tasks[id]
 	t.txTime = now - t.txStart
+	ph := &w.phones[t.phone]
+	ph.upBusy = false
+	if ph.upQueue.len() > 0 {
+		w.startUplink(now, int64(ph.upQueue.pop()))
+	}
+	w.goAway(now, ph, t)
 	if t.place == placeCloud {
 		bits := 8 * w.sc.Workloads[t.workload].Model.InputBytes
-		w.k.Schedule(now+sim.Seconds(w.sc.Cloud.WAN.TransferTime(bits)), w, evWANUp, id)
+		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id)
 		return
 	}
 	w.enqueue(now, id)
 }
 
+// goAway and comeBack bracket the time a task is away from its phone, for
+// the phone's idle energy.
+func (w *World) goAway(now sim.Time, ph *phone, t *task) {
+	w.accrueIdle(now, ph)
+	t.idleMark = ph.idleShare
+	ph.away++
+}
+
+func (w *World) comeBack(now sim.Time, ph *phone, t *task) {
+	w.accrueIdle(now, ph)
+	t.idleJ = ph.idleShare - t.idleMark
+	ph.away--
+}
+
+func (w *World) accrueIdle(now sim.Time, ph *phone) {
+	if ph.away > 0 {
+		ph.idleShare += w.sc.IdlePowerW * (now - ph.idleLast).Seconds() / float64(ph.away)
+	}
+	ph.idleLast = now
+}
+
+// scheduleIn schedules an event the given seconds after now, and fails
+// the run if that lies beyond the range of simulated time.
+func (w *World) scheduleIn(now sim.Time, seconds float64, kind int32, id int64) {
+	d := sim.Seconds(seconds)
+	if !(seconds >= 0) || d >= sim.Forever-now {
+		w.fail(fmt.Errorf("mec: task %d: a delay of %v s cannot be simulated", id, seconds))
+		return
+	}
+	w.k.Schedule(now+d, w, kind, id)
+}
+
 func (w *World) startDownlink(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
+	if ph.downBusy {
+		ph.downQueue.push(int32(id))
+		return
+	}
+	ph.downBusy = true
+	w.comeBack(now, ph, t)
 	s := &w.sites[t.link]
 	bits := 8 * w.sc.Workloads[t.workload].Model.OutputBytes
 	rx := topology.ReceivedWatts(w.sc.BSPowerDBm, ph.pos.Dist(s.Pos))
@@ -269,17 +342,28 @@ func (w *World) downlinkDone(now sim.Time, si int) {
 	s.dnEvent = w.reschedule(sim.EventID{}, &s.down, evDownlinkDone, si)
 	t := &w.tasks[id]
 	t.rxTime = now - t.rxStart
+	ph := &w.phones[t.phone]
+	ph.downBusy = false
+	if ph.downQueue.len() > 0 {
+		w.startDownlink(now, int64(ph.downQueue.pop()))
+	}
 	w.complete(now, id)
 }
 
 // reschedule replaces a link's pending completion event with one at its
-// new next completion.
+// new next completion. A transfer that would never finish fails the run:
+// its phone is too far from the cell for any rate at all.
 func (w *World) reschedule(old sim.EventID, l *topology.SharedLink, kind int32, si int) sim.EventID {
 	w.k.Cancel(old)
-	if _, at, ok := l.NextCompletion(); ok {
-		return w.k.Schedule(at, w, kind, int64(si))
+	id, at, ok := l.NextCompletion()
+	if !ok {
+		return sim.EventID{}
 	}
-	return sim.EventID{}
+	if at == sim.Forever {
+		w.fail(fmt.Errorf("mec: task %d: its transfer at %s would never finish (the rate is zero or too low to simulate)", id, w.sites[si].name))
+		return sim.EventID{}
+	}
+	return w.k.Schedule(at, w, kind, int64(si))
 }
 
 func (w *World) stationOf(t *task) *station {
@@ -300,15 +384,19 @@ func (w *World) enqueue(now sim.Time, id int64) {
 		return
 	}
 	st.queue.push(int32(id))
-	st.queuedWork += t.service
+	st.queuedWork += t.service.Seconds()
 }
 
 func (w *World) startCompute(now sim.Time, st *station, id int64) {
 	t := &w.tasks[id]
+	if t.service >= sim.Forever-now {
+		w.fail(fmt.Errorf("mec: task %d: a compute time of %v cannot be simulated", id, t.service))
+		return
+	}
 	st.busy++
 	t.start = now
 	t.finish = now + t.service
-	st.finishTotal += t.finish
+	st.finishTotal += t.finish.Seconds()
 	w.k.Schedule(t.finish, w, evComputeDone, id)
 }
 
@@ -316,10 +404,10 @@ func (w *World) computeDone(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	st := w.stationOf(t)
 	st.busy--
-	st.finishTotal -= t.finish
+	st.finishTotal -= t.finish.Seconds()
 	if st.queue.len() > 0 {
 		next := int64(st.queue.pop())
-		st.queuedWork -= w.tasks[next].service
+		st.queuedWork -= w.tasks[next].service.Seconds()
 		w.startCompute(now, st, next)
 	}
 	switch t.place {
@@ -327,7 +415,7 @@ func (w *World) computeDone(now sim.Time, id int64) {
 		w.complete(now, id)
 	case placeCloud:
 		bits := 8 * w.sc.Workloads[t.workload].Model.OutputBytes
-		w.k.Schedule(now+sim.Seconds(w.sc.Cloud.WAN.TransferTime(bits)), w, evWANDown, id)
+		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANDown, id)
 	default:
 		w.startDownlink(now, id)
 	}
@@ -356,8 +444,7 @@ func (w *World) record(id int64, policy string) results.Task {
 		place = w.sites[t.place].name
 	}
 	if t.place != placeLocal {
-		tx, rx := t.txTime.Seconds(), t.rxTime.Seconds()
-		energy = w.sc.TxPowerW*tx + w.sc.RxPowerW*rx + w.sc.IdlePowerW*max(0, latency-tx-rx)
+		energy = w.sc.TxPowerW*t.txTime.Seconds() + w.sc.RxPowerW*t.rxTime.Seconds() + t.idleJ
 	}
 	return results.Task{
 		ID:       id,

@@ -230,3 +230,53 @@ func BenchmarkWorld(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 }
+
+// TestOneRadioPerPhone checks that a phone's uploads go one at a time: with
+// tasks arriving faster than they can be sent, no two uploads of a phone
+// overlap, and the phone's transmit energy is its radio-on time, not more.
+func TestOneRadioPerPhone(t *testing.T) {
+	sc := testScenario(1, 200, 2*sim.Second) // ~400 tasks of 1 Mbit each
+	w, err := NewWorld(sc, sim.NewStreams(4), policies.EdgeNearest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := w.Run("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var txBusy, prevEnd sim.Time
+	for id := range w.tasks {
+		task := &w.tasks[id]
+		if task.txStart < prevEnd {
+			t.Fatalf("task %d upload starts at %v, before the previous one ended at %v", id, task.txStart, prevEnd)
+		}
+		prevEnd = task.txStart + task.txTime
+		txBusy += task.txTime
+	}
+	var energy, makespan float64
+	for _, task := range tasks {
+		energy += task.Energy
+		makespan = max(makespan, task.Finish)
+	}
+	// Transmit at 1.3 W for txBusy, receive at 1.0 W, idle at 0.1 W for at
+	// most the whole run: the total cannot exceed that.
+	bound := 1.3*txBusy.Seconds() + 1.0*makespan + 0.1*makespan
+	if energy > bound {
+		t.Errorf("energy %.4f J exceeds the single-radio bound %.4f J", energy, bound)
+	}
+}
+
+// TestUnreachableCellIsAnError checks that a transfer that can never end
+// stops the run with an error instead of a panic.
+func TestUnreachableCellIsAnError(t *testing.T) {
+	sc := testScenario(1, 1, 10*sim.Second)
+	sc.TxPowerDBm = -1e6 // no signal at all
+	sc.Workloads[0].Model.InputBytes = 1e300
+	w, err := NewWorld(sc, sim.NewStreams(1), policies.EdgeNearest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run("x"); err == nil {
+		t.Error("a transfer that never ends did not fail the run")
+	}
+}

@@ -36,6 +36,29 @@ type Folder struct {
 	aborted   bool
 }
 
+// Marker is the file that marks a folder as a mecsim results folder. Only
+// a folder holding it is ever replaced: an output path that names anything
+// else (a source tree, the experiment file, a home directory) is refused.
+const Marker = ".mecsim-results"
+
+// replaceable reports whether the path may be replaced by a new results
+// folder: it does not exist, or it is a results folder.
+func replaceable(path string) error {
+	info, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("results folder: %w", err)
+	}
+	if info.IsDir() {
+		if _, err := os.Lstat(filepath.Join(path, Marker)); err == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("results folder %s: refusing to replace it: it exists and is not a mecsim results folder (no %s)", path, Marker)
+}
+
 // CreateFolder starts a results folder that Commit will place at final. It
 // creates final's parent directories if needed, then a temporary directory
 // named final + ".tmp-" + random digits in the same parent, so that the
@@ -53,6 +76,9 @@ func CreateFolder(final string) (*Folder, error) {
 	if base == "" || base == "." || base == ".." || base == string(filepath.Separator) {
 		return nil, fmt.Errorf("results folder %q: not a folder name", final)
 	}
+	if err := replaceable(final); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("results folder: %w", err)
 	}
@@ -66,7 +92,15 @@ func CreateFolder(final string) (*Folder, error) {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("results folder: %w", err)
 	}
-	return &Folder{final: final, tmp: tmp}, nil
+	f := &Folder{final: final, tmp: tmp}
+	if err := f.WriteFile(Marker, func(w io.Writer) error {
+		_, err := io.WriteString(w, "This folder was written by mecsim; a later run may replace it whole.\n")
+		return err
+	}); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	return f, nil
 }
 
 // Path returns the temporary directory that files go into before Commit.
@@ -119,8 +153,8 @@ func (f *Folder) WriteFile(name string, fn func(io.Writer) error) (err error) {
 	return nil
 }
 
-// Commit moves the folder to its final path. If something already exists
-// there, it is first renamed aside (final + ".old-" + random digits), the new
+// Commit moves the folder to its final path. If a results folder (one
+// holding Marker) already exists there, it is first renamed aside (final + ".old-" + random digits), the new
 // folder is renamed in, and only then is the old one removed; if the second
 // rename fails the old one is put back. After a successful Commit the
 // temporary directory is gone and Abort does nothing.
@@ -140,6 +174,9 @@ func (f *Folder) Commit() error {
 		return fmt.Errorf("results folder: %w", err)
 	}
 
+	if err := replaceable(f.final); err != nil {
+		return err
+	}
 	var old string
 	switch _, err := os.Lstat(f.final); {
 	case err == nil:

@@ -200,3 +200,43 @@ func TestFolderBadNames(t *testing.T) {
 		}
 	}
 }
+
+// TestFolderRefusesToReplaceOtherThings checks that only a results folder
+// is ever replaced: a plain directory, or a file such as the experiment
+// itself, is left alone and the new folder is not created.
+func TestFolderRefusesToReplaceOtherThings(t *testing.T) {
+	parent := t.TempDir()
+	plainDir := filepath.Join(parent, "thesis")
+	if err := os.MkdirAll(plainDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(plainDir, "thesis.tex"), []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plainFile := filepath.Join(parent, "x.toml")
+	if err := os.WriteFile(plainFile, []byte("name = 'x'"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{plainDir, plainFile} {
+		if _, err := CreateFolder(target); err == nil || !strings.Contains(err.Error(), "refusing") {
+			t.Errorf("CreateFolder(%s): err = %v, want a refusal", target, err)
+		}
+	}
+	// A folder that turns into something else while the run goes on is
+	// refused at commit too.
+	late := filepath.Join(parent, "late")
+	f, err := CreateFolder(late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(late, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(); err == nil {
+		t.Error("Commit replaced a folder that is not a results folder")
+	}
+	f.Abort()
+	if got := readFile(t, filepath.Join(plainDir, "thesis.tex")); got != "precious" {
+		t.Errorf("thesis.tex = %q", got)
+	}
+}

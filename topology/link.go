@@ -9,7 +9,11 @@ import (
 
 // SharedLink is one direction of a cell: its bandwidth is split equally
 // among the transfers under way, and each transfer gets the Shannon rate of
-// its share at its own received power. The link is processor-sharing: when
+// its share at its own received power. Noise is counted over each share,
+// so with n uplink users at equal power each sees n times the SNR over
+// 1/n of the band: frequency-division uplink, in which the cell's total
+// rate grows with the number of users at low SNR. A downlink, where one
+// transmitter splits its power too, sets SplitPower. The link is processor-sharing: when
 // a transfer starts or ends the others' rates change, and NextCompletion
 // moves accordingly. The caller keeps one kernel event at NextCompletion
 // and reschedules it after every Start and Complete.
@@ -18,6 +22,10 @@ import (
 type SharedLink struct {
 	Bandwidth float64 // Hz shared by all transfers
 	Channel   Channel
+	// SplitPower divides the transmitter's power among the transfers as
+	// well as the band (a base station sending to n phones at once), so
+	// each transfer's SNR stays that of the whole band.
+	SplitPower bool
 
 	flows []flow // in start order, so ties resolve the same way every run
 	last  sim.Time
@@ -39,6 +47,9 @@ func (l *SharedLink) RateWith(users int, rxW float64) float64 {
 	if users < 1 {
 		users = 1
 	}
+	if l.SplitPower {
+		rxW /= float64(users)
+	}
 	return l.Channel.Rate(l.Bandwidth/float64(users), rxW)
 }
 
@@ -59,7 +70,9 @@ func (l *SharedLink) Start(now sim.Time, id int64, bits, rxW float64) error {
 
 // NextCompletion returns the transfer that will finish first if nothing
 // changes, and when. Times are rounded up to the next nanosecond, so the
-// transfer is complete when the event fires.
+// transfer is complete when the event fires. A transfer that would never
+// finish (a rate of zero, or beyond the range of sim.Time) gives
+// sim.Forever: the caller must treat that as a failure of the scenario.
 func (l *SharedLink) NextCompletion() (id int64, at sim.Time, ok bool) {
 	best := -1
 	var bestDT float64

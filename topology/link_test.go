@@ -109,3 +109,37 @@ func must(t *testing.T, err error) {
 func closeTime(at sim.Time, want float64) bool {
 	return math.Abs(at.Seconds()-want) <= 3e-9
 }
+
+// TestSplitPowerKeepsSNR checks the downlink mode: n transfers sharing
+// power and band each get 1/n of the band at the whole band's SNR, so the
+// rates sum to the single-user rate.
+func TestSplitPowerKeepsSNR(t *testing.T) {
+	l, rx := newTestLink()
+	l.SplitPower = true
+	alone := l.RateWith(1, rx) // 40 Mbit/s at SNR 15
+	for _, n := range []int{2, 3, 10} {
+		if got, want := l.RateWith(n, rx), alone/float64(n); !near(got, want, relTol) {
+			t.Errorf("%d users: rate %v, want %v", n, got, want)
+		}
+	}
+}
+
+func TestSpectralEfficiencyCap(t *testing.T) {
+	c := Channel{NoiseDBmPerHz: -174, MaxSpectralEff: 7.4063}
+	strong := 1e6 * c.NoiseWatts(1e6) // SNR 60 dB: Shannon gives 19.93 bit/s/Hz
+	if got, want := c.Rate(1e6, strong), 7.4063e6; !near(got, want, relTol) {
+		t.Errorf("capped rate %v, want %v", got, want)
+	}
+	weak := 1e-20 * c.NoiseWatts(1e6) // far below 1+snr's float resolution
+	if got := c.Rate(1e6, weak); !(got > 0) {
+		t.Errorf("weak signal rate %v, want > 0 (log1p)", got)
+	}
+}
+
+func TestNeverFinishingTransfer(t *testing.T) {
+	l, rx := newTestLink()
+	must(t, l.Start(0, 1, 1e300, rx))
+	if _, at, ok := l.NextCompletion(); !ok || at != sim.Forever {
+		t.Errorf("NextCompletion = %v, %v; want Forever", at, ok)
+	}
+}

@@ -26,13 +26,19 @@ func MacroPathLoss(d float64) float64 {
 func DBmToWatts(dbm float64) float64 { return math.Pow(10, (dbm-30)/10) }
 
 // ShannonRate is the capacity in bit/s of a channel of bandwidth hz with
-// signal-to-noise ratio snr (linear): hz·log2(1 + snr).
-func ShannonRate(hz, snr float64) float64 { return hz * math.Log2(1+snr) }
+// signal-to-noise ratio snr (linear): hz·log2(1 + snr). It uses log1p so
+// that a very weak signal still gets its small positive rate.
+func ShannonRate(hz, snr float64) float64 { return hz * math.Log1p(snr) / math.Ln2 }
 
-// Channel is the noise side of a wireless link budget.
+// Channel is the noise side of a wireless link budget, and the ceiling
+// that real modulation and coding put on Shannon's formula.
 type Channel struct {
 	NoiseDBmPerHz float64 // thermal noise density, e.g. −174 dBm/Hz at 290 K
 	NoiseFigureDB float64 // receiver noise figure, dB
+	// MaxSpectralEff caps the rate at this many bit/s per Hz, the best
+	// entry of the modulation-and-coding table (7.4063 for 5G NR 256-QAM,
+	// 3GPP TS 38.214 Table 5.2.2.1-3). Zero means no cap.
+	MaxSpectralEff float64
 }
 
 // NoiseWatts returns the noise power in watts over hz of bandwidth.
@@ -53,5 +59,9 @@ func (c Channel) Rate(hz, rxW float64) float64 {
 	if hz <= 0 || rxW <= 0 {
 		return 0
 	}
-	return ShannonRate(hz, rxW/c.NoiseWatts(hz))
+	r := ShannonRate(hz, rxW/c.NoiseWatts(hz))
+	if c.MaxSpectralEff > 0 {
+		r = min(r, c.MaxSpectralEff*hz)
+	}
+	return r
 }

@@ -141,8 +141,8 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "run FILE [-o DIR] [--seed N]\n\nSimulates FILE and writes a results folder (default results/NAME).", stderr)
-	out := fs.String("o", "", "results folder (default results/NAME, NAME from the file)")
+	fs := newFlagSet("run", "run FILE [-o DIR] [--seed N]\n\nSimulates FILE and writes a results folder (default runs/NAME).", stderr)
+	out := fs.String("o", "", "results folder (default runs/NAME, NAME from the file)")
 	seed := fs.Uint64("seed", 0, "master seed, overriding the file's")
 	path, err := parse(fs, args)
 	if err != nil {
@@ -161,10 +161,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if seedSet {
 		cfg.Seed = *seed
+		if err := cfg.Validate(env.Known()); err != nil {
+			return err
+		}
 	}
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join("results", cfg.Name)
+		dir = filepath.Join("runs", cfg.Name)
+	}
+	if inside(path, dir) {
+		return fmt.Errorf("-o %s: the results folder would replace the experiment file %s", dir, path)
 	}
 
 	start := time.Now()
@@ -183,6 +189,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	printSummary(stdout, outcome.Summary)
 	fmt.Fprintf(stdout, "results in %s (%.1fs)\n", dir, time.Since(start).Seconds())
 	return nil
+}
+
+// inside reports whether file is dir or lies within it.
+func inside(file, dir string) bool {
+	f, err1 := filepath.Abs(file)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, f)
+	return err == nil && filepath.IsLocal(rel) || rel == "."
 }
 
 func printSummary(w io.Writer, s results.Summary) {

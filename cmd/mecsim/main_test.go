@@ -179,3 +179,38 @@ func sameFile(t *testing.T, a, b string) {
 		t.Errorf("%s and %s differ", a, b)
 	}
 }
+
+func TestOutputSafety(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(quickstart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := filepath.Join(dir, "exp.toml")
+	if err := os.WriteFile(exp, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// -o naming the experiment file itself, or a folder holding it.
+	for _, out := range []string{exp, dir} {
+		if code, _, stderr := runMain(t, "run", exp, "-o", out); code == exitOK {
+			t.Errorf("-o %s: accepted (stderr %q)", out, stderr)
+		}
+	}
+	// -o naming a folder that is not a results folder.
+	other := filepath.Join(dir, "notes")
+	os.MkdirAll(other, 0o755)
+	os.WriteFile(filepath.Join(other, "keep.txt"), []byte("keep"), 0o644)
+	if code, _, _ := runMain(t, "run", exp, "-o", other); code == exitOK {
+		t.Error("replaced a folder that is not a results folder")
+	}
+	if b, err := os.ReadFile(filepath.Join(other, "keep.txt")); err != nil || string(b) != "keep" {
+		t.Errorf("keep.txt damaged: %q, %v", b, err)
+	}
+	if b, _ := os.ReadFile(exp); !bytes.Equal(b, src) {
+		t.Error("experiment file changed")
+	}
+	// An out-of-range seed is refused like any bad value.
+	if code, _, stderr := runMain(t, "run", exp, "--seed", "18446744073709551615", "-o", filepath.Join(dir, "r")); code != exitBadUse {
+		t.Errorf("huge seed: exit %d, want 2 (%s)", code, stderr)
+	}
+}
