@@ -16,7 +16,8 @@ const module = "github.com/mecsim/mecsim"
 
 // allowed lists, for each package of the module, the packages of the
 // module it may import: the design's table (DESIGN.md, Architecture), where
-// imports point down only. cmd/mecsim may also name results' types.
+// imports point down only. cmd/mecsim may also name results' types, and
+// calls devices for "mecsim calibrate".
 var allowed = map[string][]string{
 	"":            nil,
 	"sim":         nil,
@@ -30,7 +31,7 @@ var allowed = map[string][]string{
 	"mec":         {"workloads", "devices", "topology", "d2d", "policies", "results", "sim"},
 	"experiments": {"sim", "workloads", "devices", "topology", "d2d", "policies", "rl", "results", "mec"},
 	"plots":       {"results"},
-	"cmd/mecsim":  {"experiments", "plots", "results"},
+	"cmd/mecsim":  {"experiments", "plots", "results", "devices"},
 }
 
 // thirdParty lists the outside modules each package may use; results and
@@ -38,7 +39,7 @@ var allowed = map[string][]string{
 var thirdParty = map[string][]string{
 	"sim":         {"gonum.org/v1/gonum"},
 	"workloads":   {"gonum.org/v1/gonum"},
-	"devices":     {"gonum.org/v1/gonum"},
+	"devices":     {"gonum.org/v1/gonum", "github.com/BurntSushi/toml"},
 	"topology":    {"gonum.org/v1/gonum"},
 	"d2d":         {"gonum.org/v1/gonum"},
 	"policies":    {"gonum.org/v1/gonum"},

@@ -1,12 +1,17 @@
-// Package devices models the processors that run inference — phone CPUs
-// and NPUs, edge and cloud GPUs — as rooflines whose parameters are fitted
-// to published measurements, and turns a model's demand into time and
-// energy with pure functions.
+// Package devices is mecsim's cost model of computation: what running a
+// model costs, in time and energy, on a given device, processor and
+// inference engine.
 //
-// A processor spends max(ops / (peak·compute efficiency), bytes /
-// (bandwidth·memory efficiency)) + a fixed overhead on one inference: the
-// slower of computing and moving data, plus launch and dispatch costs that
-// do not shrink with the work. The profiles are data: an embedded CSV file
-// in which every row says where its numbers come from and which were
-// fitted, derived or assumed.
+// A Device is a phone SoC, an edge box or a server: processors (CPU, GPU,
+// NPU) that share one memory bandwidth, a power envelope, a thermal mass
+// and a battery. Each Processor is a roofline with a peak rate per data
+// type. An Engine (qnn, llama.cpp, tflite, …) sets, per kind of
+// processor, how much of those peaks it reaches and what it adds per
+// image, per token and per prompt chunk: the same NPU runs 30× apart
+// across engines. A Placement — a device, one of its processors (or a
+// GPU+NPU pair) and an engine — is what a task runs on; its methods are
+// pure functions from work to seconds and joules.
+//
+// All figures are data, embedded from data/*.toml with their sources, and
+// can be replaced from a file.
 package devices

@@ -29,7 +29,7 @@ type Area struct {
 // the radio's power figures.
 type Phones struct {
 	Count      int     `toml:"count"`        // default 10
-	Processor  string  `toml:"processor"`    // devices catalogue name; default "sd8gen2-cpu"
+	Processor  string  `toml:"processor"`    // devices catalogue preset; default "sd8gen3-cpu"
 	TxPowerDBm float64 `toml:"tx_power_dbm"` // radiated uplink power; default 23
 	TxPowerW   float64 `toml:"tx_power_w"`   // electrical power while transmitting; default 1.3
 	RxPowerW   float64 `toml:"rx_power_w"`   // electrical power while receiving; default 1.0
@@ -54,7 +54,7 @@ type Edge struct {
 	X         float64 `toml:"x_m"`        // position in the area; required
 	Y         float64 `toml:"y_m"`        // position in the area; required
 	Coverage  float64 `toml:"coverage_m"` // radius within which phones may offload; default 500
-	Processor string  `toml:"processor"`  // devices catalogue name; default "edge-t4"
+	Processor string  `toml:"processor"`  // devices catalogue preset; default "edge-t4"
 	Servers   int     `toml:"servers"`    // parallel processors sharing one FIFO queue; default 1
 }
 
@@ -63,13 +63,22 @@ type Edge struct {
 type Cloud struct {
 	WANLatency   time.Duration `toml:"wan_latency"`       // one-way, e.g. "40ms"; default "40ms"
 	WANBandwidth float64       `toml:"wan_bandwidth_bps"` // per transfer; default 1e9
-	Processor    string        `toml:"processor"`         // devices catalogue name; default "cloud-a100"
+	Processor    string        `toml:"processor"`         // devices catalogue preset; default "cloud-a100"
 	Servers      int           `toml:"servers"`           // default 64
 }
 
 // Workload is one stream of tasks that every phone generates.
 type Workload struct {
-	Model    string        `toml:"model"`    // workloads catalogue name; required
+	Kind     string        `toml:"kind"`     // "vision" or "llm"; default "vision"
+	Model    string        `toml:"model"`    // workloads catalogue name (a vision model, or an LLM for kind "llm"); required
 	Rate     float64       `toml:"rate"`     // Poisson arrivals per second per phone; required, > 0
-	Deadline time.Duration `toml:"deadline"` // relative deadline; default "100ms"
+	Deadline time.Duration `toml:"deadline"` // relative deadline for the whole task; default "100ms" (vision), "30s" (llm)
+
+	// LLM requests only.
+	Quant        string        `toml:"quant,omitempty"`         // quantisation, workloads catalogue name; default "w4a16"
+	PromptTokens int           `toml:"prompt_tokens,omitempty"` // default 256
+	OutputTokens int           `toml:"output_tokens,omitempty"` // default 128
+	TokenBytes   float64       `toml:"token_bytes,omitempty"`   // bytes per token on the air (UTF-8 text, ~4 characters a token); default 4
+	TTFTSLO      time.Duration `toml:"ttft_slo,omitempty"`      // objective on time to first token; default "2s"
+	TPOTSLO      time.Duration `toml:"tpot_slo,omitempty"`      // objective on time per output token; default "100ms"
 }

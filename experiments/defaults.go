@@ -15,7 +15,7 @@ const (
 	defaultAreaSide = 1000.0 // m
 
 	defaultPhoneCount     = 10
-	defaultPhoneProcessor = "sd8gen2-cpu"
+	defaultPhoneProcessor = "sd8gen3-cpu"
 	defaultTxPowerDBm     = 23.0
 	defaultTxPowerW       = 1.3
 	defaultRxPowerW       = 1.0
@@ -36,6 +36,14 @@ const (
 	defaultCloudServers   = 64
 
 	defaultDeadline = 100 * time.Millisecond
+
+	defaultLLMDeadline  = 30 * time.Second
+	defaultQuant        = "w4a16"
+	defaultPromptTokens = 256
+	defaultOutputTokens = 128
+	defaultTokenBytes   = 4.0 // UTF-8 bytes per token: about four characters of English text a token
+	defaultTTFTSLO      = 2 * time.Second
+	defaultTPOTSLO      = 100 * time.Millisecond
 
 	// defaultName is the name of an experiment whose file name gives none.
 	defaultName = "experiment"
@@ -141,8 +149,36 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 
 	for i := range c.Workloads {
 		w := &c.Workloads[i]
-		if unset(fmt.Sprintf("workload[%d].deadline", i), w.Deadline == 0) {
-			w.Deadline = defaultDeadline
+		k := fmt.Sprintf("workload[%d].", i)
+		if unset(k+"kind", w.Kind == "") {
+			w.Kind = "vision"
+		}
+		if w.Kind != "llm" {
+			if unset(k+"deadline", w.Deadline == 0) {
+				w.Deadline = defaultDeadline
+			}
+			continue
+		}
+		if unset(k+"deadline", w.Deadline == 0) {
+			w.Deadline = defaultLLMDeadline
+		}
+		if unset(k+"quant", w.Quant == "") {
+			w.Quant = defaultQuant
+		}
+		if unset(k+"prompt_tokens", w.PromptTokens == 0) {
+			w.PromptTokens = defaultPromptTokens
+		}
+		if unset(k+"output_tokens", w.OutputTokens == 0) {
+			w.OutputTokens = defaultOutputTokens
+		}
+		if unset(k+"token_bytes", w.TokenBytes == 0) {
+			w.TokenBytes = defaultTokenBytes
+		}
+		if unset(k+"ttft_slo", w.TTFTSLO == 0) {
+			w.TTFTSLO = defaultTTFTSLO
+		}
+		if unset(k+"tpot_slo", w.TPOTSLO == 0) {
+			w.TPOTSLO = defaultTPOTSLO
 		}
 	}
 }

@@ -59,11 +59,11 @@ func Example_newPolicy() {
 	}
 	fmt.Println("min-energy spends less than local:", byName["min-energy"] < byName["local"])
 	// Output:
-	// local            2618 tasks
-	// edge-nearest     2618 tasks
-	// cloud            2618 tasks
-	// random           2618 tasks
-	// greedy-latency   2618 tasks
-	// min-energy       2618 tasks
+	// local            2636 tasks
+	// edge-nearest     2636 tasks
+	// cloud            2636 tasks
+	// random           2636 tasks
+	// greedy-latency   2636 tasks
+	// min-energy       2636 tasks
 	// min-energy spends less than local: true
 }

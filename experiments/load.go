@@ -23,7 +23,9 @@ import (
 // refused with a message that lists the known ones. A nil list knows no
 // names at all.
 type Known struct {
-	Models     []string // workload models, for [[workload]] model
+	Models     []string // vision models, for [[workload]] model
+	LLMs       []string // LLMs, for [[workload]] model with kind = "llm"
+	Quants     []string // quantisations, for [[workload]] quant
 	Processors []string // device profiles, for the phones', edges' and cloud's processor
 	Policies   []string // registered policies, for policies
 }
@@ -43,6 +45,7 @@ const (
 	// maxExpectedTasks bounds phones × rate × duration, so that a run
 	// ends and its results fit in memory.
 	maxExpectedTasks = 1e8
+	maxTokens        = 1 << 20
 )
 
 // Load reads an experiment file and returns it decoded, with defaults
@@ -214,10 +217,32 @@ func (c *Config) Validate(known Known) error {
 	}
 	for i, w := range c.Workloads {
 		k := fmt.Sprintf("workload[%d].", i)
+		models := known.Models
+		switch w.Kind {
+		case "vision":
+		case "llm":
+			models = known.LLMs
+			v.known(k+"quant", "quantisation", "quantisations", w.Quant, known.Quants)
+			if w.PromptTokens < 1 || w.PromptTokens > maxTokens {
+				v.add(k+"prompt_tokens", "must be between 1 and %d, got %d", maxTokens, w.PromptTokens)
+			}
+			if w.OutputTokens < 1 || w.OutputTokens > maxTokens {
+				v.add(k+"output_tokens", "must be between 1 and %d, got %d", maxTokens, w.OutputTokens)
+			}
+			v.positive(k+"token_bytes", w.TokenBytes)
+			if w.TTFTSLO <= 0 {
+				v.add(k+"ttft_slo", "must be > 0, got %v", w.TTFTSLO)
+			}
+			if w.TPOTSLO <= 0 {
+				v.add(k+"tpot_slo", "must be > 0, got %v", w.TPOTSLO)
+			}
+		default:
+			v.add(k+"kind", "must be \"vision\" or \"llm\", got %q", w.Kind)
+		}
 		if w.Model == "" {
-			v.add(k+"model", "required; %s", knownList("models", known.Models))
+			v.add(k+"model", "required; %s", knownList("models", models))
 		} else {
-			v.known(k+"model", "model", "models", w.Model, known.Models)
+			v.known(k+"model", "model", "models", w.Model, models)
 		}
 		v.positive(k+"rate", w.Rate)
 		if w.Deadline <= 0 {

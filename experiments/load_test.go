@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // testKnown stands in for the catalogues and the policy registry.
 var testKnown = Known{
 	Models:     []string{"mobilenet-v2", "mobilenet-v3-large", "mobilenet-v3-small"},
-	Processors: []string{"sd8gen2-cpu", "edge-t4", "cloud-a100"},
+	Processors: []string{"sd8gen3-cpu", "edge-t4", "cloud-a100"},
 	Policies:   []string{"local", "edge-nearest", "cloud", "random", "greedy-latency"},
 }
 
@@ -35,14 +35,14 @@ func TestParseMinimalFillsDefaults(t *testing.T) {
 		Duration: 60 * time.Second,
 		Policies: []string{"local", "cloud"},
 		Area:     Area{Width: 1000, Height: 1000},
-		Phones: Phones{Count: 10, Processor: "sd8gen2-cpu", TxPowerDBm: 23,
+		Phones: Phones{Count: 10, Processor: "sd8gen3-cpu", TxPowerDBm: 23,
 			TxPowerW: 1.3, RxPowerW: 1.0, IdlePowerW: 0.1},
 		Radio: Radio{UplinkHz: 20e6, DownlinkHz: 20e6, NoiseDBmPerHz: -174,
 			NoiseFigureDB: 0, BSPowerDBm: 43, MaxSpectralEff: 7.4063},
 		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1}},
 		Cloud: Cloud{WANLatency: 40 * time.Millisecond, WANBandwidth: 1e9,
 			Processor: "cloud-a100", Servers: 64},
-		Workloads: []Workload{{Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
+		Workloads: []Workload{{Kind: "vision", Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
@@ -62,7 +62,7 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 		Duration: 150 * time.Second,
 		Policies: []string{"local", "edge-nearest", "greedy-latency"},
 		Area:     Area{Width: 2000, Height: 1500},
-		Phones: Phones{Count: 250, Processor: "sd8gen2-cpu", TxPowerDBm: 0,
+		Phones: Phones{Count: 250, Processor: "sd8gen3-cpu", TxPowerDBm: 0,
 			TxPowerW: 2.5, RxPowerW: 0, IdlePowerW: 0},
 		Radio: Radio{UplinkHz: 10e6, DownlinkHz: 40e6, NoiseDBmPerHz: -170.5,
 			NoiseFigureDB: 7, BSPowerDBm: 0, MaxSpectralEff: 7.4063},
@@ -72,8 +72,8 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 		},
 		Cloud: Cloud{WANLatency: 0, WANBandwidth: 5e8, Processor: "edge-t4", Servers: 8},
 		Workloads: []Workload{
-			{Model: "mobilenet-v3-small", Rate: 0.5, Deadline: 250 * time.Millisecond},
-			{Model: "mobilenet-v3-large", Rate: 3, Deadline: time.Second},
+			{Kind: "vision", Model: "mobilenet-v3-small", Rate: 0.5, Deadline: 250 * time.Millisecond},
+			{Kind: "vision", Model: "mobilenet-v3-large", Rate: 3, Deadline: time.Second},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -336,7 +336,7 @@ t.toml:4: policies[2]: policy "local" is listed twice (also policies[0])`,
 [cloud]
 processor = "tpu-v5"
 ` + rest,
-		want: `t.toml:3: cloud.processor: unknown processor "tpu-v5"; known processors: cloud-a100, edge-t4, sd8gen2-cpu`,
+		want: `t.toml:3: cloud.processor: unknown processor "tpu-v5"; known processors: cloud-a100, edge-t4, sd8gen3-cpu`,
 	}, {
 		name: "missing required keys",
 		src: `[[edge]]
@@ -537,7 +537,7 @@ func TestDefaultsAndValidate(t *testing.T) {
 	c := &Config{
 		Policies:  []string{"local"},
 		Edges:     []Edge{{X: 10, Y: 10}},
-		Workloads: []Workload{{Model: "mobilenet-v2", Rate: 1}},
+		Workloads: []Workload{{Kind: "vision", Model: "mobilenet-v2", Rate: 1}},
 	}
 	c.Defaults("runs/fig3.toml")
 	if err := c.Validate(testKnown); err != nil {
@@ -751,7 +751,7 @@ rate  = -1.0
 `)
 	known := Known{
 		Models:     []string{"mobilenet-v2"},
-		Processors: []string{"sd8gen2-cpu", "edge-t4", "cloud-a100"},
+		Processors: []string{"sd8gen3-cpu", "edge-t4", "cloud-a100"},
 		Policies:   []string{"local", "edge-nearest"},
 	}
 	_, err := Parse("runs/fig3.toml", src, known)

@@ -39,16 +39,22 @@ func DefaultEnv() (Env, error) {
 
 // Known returns the names the environment knows, for validation.
 func (e Env) Known() Known {
-	return Known{Models: e.Models.Names(), Processors: e.Processors.Names(), Policies: e.Policies.Names()}
+	return Known{
+		Models:     e.Models.Names(),
+		LLMs:       e.Models.LLMNames(),
+		Quants:     e.Models.QuantNames(),
+		Processors: e.Processors.PresetNames(),
+		Policies:   e.Policies.Names(),
+	}
 }
 
 // Scenario builds the world that a validated config describes.
 func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
-	phoneCPU, err := e.Processors.Processor(c.Phones.Processor)
+	phoneCPU, err := e.Processors.Preset(c.Phones.Processor)
 	if err != nil {
 		return nil, fmt.Errorf("phones.processor: %w", err)
 	}
-	cloudCPU, err := e.Processors.Processor(c.Cloud.Processor)
+	cloudCPU, err := e.Processors.Preset(c.Cloud.Processor)
 	if err != nil {
 		return nil, fmt.Errorf("cloud.processor: %w", err)
 	}
@@ -77,7 +83,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		},
 	}
 	for i, ed := range c.Edges {
-		p, err := e.Processors.Processor(ed.Processor)
+		p, err := e.Processors.Preset(ed.Processor)
 		if err != nil {
 			return nil, fmt.Errorf("edge[%d].processor: %w", i, err)
 		}
@@ -89,11 +95,21 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		})
 	}
 	for i, wl := range c.Workloads {
-		m, err := e.Models.Model(wl.Model)
-		if err != nil {
+		w := mec.Workload{Rate: wl.Rate, Deadline: wl.Deadline.Seconds()}
+		if wl.Kind == "llm" {
+			w.Kind = mec.LLM
+			if w.LLM, err = e.Models.LLM(wl.Model); err != nil {
+				return nil, fmt.Errorf("workload[%d].model: %w", i, err)
+			}
+			if w.Quant, err = e.Models.Quant(wl.Quant); err != nil {
+				return nil, fmt.Errorf("workload[%d].quant: %w", i, err)
+			}
+			w.PromptTokens, w.OutputTokens, w.TokenBytes = wl.PromptTokens, wl.OutputTokens, wl.TokenBytes
+			w.TTFTSLO, w.TPOTSLO = wl.TTFTSLO.Seconds(), wl.TPOTSLO.Seconds()
+		} else if w.Model, err = e.Models.Model(wl.Model); err != nil {
 			return nil, fmt.Errorf("workload[%d].model: %w", i, err)
 		}
-		sc.Workloads = append(sc.Workloads, mec.Workload{Model: m, Rate: wl.Rate, Deadline: wl.Deadline.Seconds()})
+		sc.Workloads = append(sc.Workloads, w)
 	}
 	return sc, nil
 }

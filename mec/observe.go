@@ -11,33 +11,30 @@ import (
 	"github.com/mecsim/mecsim/topology"
 )
 
-func (w *World) processorAt(t *task) devices.Processor {
-	switch t.place {
-	case placeLocal:
-		return w.sc.PhoneCPU
-	case placeCloud:
-		return w.sc.Cloud.Processor
-	}
-	return w.sites[t.place].Processor
-}
-
 // observe fills w.obs for task id, reusing its storage. Estimates use the
 // links' and queues' state now, with this task added as one more user.
 func (w *World) observe(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
-	m := w.sc.Workloads[t.workload].Model
-	inBits, outBits := 8*m.InputBytes, 8*m.OutputBytes
+	wl := &w.sc.Workloads[t.workload]
+	first, rest := wl.outputBytes()
+	inBits, outBits := 8*wl.inputBytes(), 8*(first+rest)
 
 	o := &w.obs
 	o.Now = now.Seconds()
 	o.Task = policies.Task{
 		ID:          id,
-		Model:       m.Name,
-		Ops:         m.Ops(),
-		InputBytes:  m.InputBytes,
-		OutputBytes: m.OutputBytes,
-		Deadline:    w.sc.Workloads[t.workload].Deadline,
+		Kind:        wl.Kind.String(),
+		Model:       wl.Name(),
+		InputBytes:  wl.inputBytes(),
+		OutputBytes: first + rest,
+		Deadline:    wl.Deadline,
+	}
+	if wl.Kind == Vision {
+		o.Task.Ops = wl.Model.Ops()
+	} else {
+		o.Task.PromptTokens, o.Task.OutputTokens = wl.PromptTokens, wl.OutputTokens
+		o.Task.TTFTSLO, o.Task.TPOTSLO = wl.TTFTSLO, wl.TPOTSLO
 	}
 	o.Device = policies.Device{
 		Index:     int(t.phone),
@@ -50,15 +47,17 @@ func (w *World) observe(now sim.Time, id int64) {
 	o.Targets = o.Targets[:0]
 	w.places = w.places[:0]
 
-	local := w.sc.PhoneCPU.InferenceTime(m)
+	lc := &w.local[t.workload]
 	o.Targets = append(o.Targets, policies.Target{
 		Kind:        policies.Local,
 		Name:        "local",
 		Index:       -1,
 		QueueLen:    ph.cpu.length(),
 		QueueWait:   ph.cpu.wait(now),
-		ComputeTime: local,
-		Energy:      w.sc.PhoneCPU.Energy(local),
+		ComputeTime: lc.first + lc.rest,
+		FirstTime:   lc.first,
+		Energy:      w.sc.PhoneCPU.Power() * (lc.first + lc.rest),
+		OutOfMemory: lc.fitErr != nil,
 	})
 	w.places = append(w.places, placeLocal)
 
@@ -69,8 +68,9 @@ func (w *World) observe(now sim.Time, id int64) {
 			continue
 		}
 		up, down := w.radioTimes(s, d, inBits, outBits)
+		c := &w.siteCost[i][t.workload]
 		// The queue drains while the input is on its way.
-		wait, compute := max(0, s.server.wait(now)-up), s.Processor.InferenceTime(m)
+		wait, compute := max(0, s.server.wait(now)-up), c.first+c.rest
 		o.Targets = append(o.Targets, policies.Target{
 			Kind:         policies.Edge,
 			Name:         s.name,
@@ -81,7 +81,9 @@ func (w *World) observe(now sim.Time, id int64) {
 			QueueLen:     s.server.length(),
 			QueueWait:    wait,
 			ComputeTime:  compute,
+			FirstTime:    c.first,
 			Energy:       w.offloadEnergy(up, down, wait+compute),
+			OutOfMemory:  c.fitErr != nil,
 		})
 		w.places = append(w.places, i)
 	}
@@ -91,7 +93,8 @@ func (w *World) observe(now sim.Time, id int64) {
 	up, down := w.radioTimes(cell, d, inBits, outBits)
 	wanIn := w.sc.Cloud.WAN.TransferTime(inBits)
 	wan := wanIn + w.sc.Cloud.WAN.TransferTime(outBits)
-	wait, compute := max(0, w.cloud.wait(now)-up-wanIn), w.sc.Cloud.Processor.InferenceTime(m)
+	c := &w.cloudCost[t.workload]
+	wait, compute := max(0, w.cloud.wait(now)-up-wanIn), c.first+c.rest
 	o.Targets = append(o.Targets, policies.Target{
 		Kind:         policies.Cloud,
 		Name:         "cloud",
@@ -102,7 +105,9 @@ func (w *World) observe(now sim.Time, id int64) {
 		QueueLen:     w.cloud.length(),
 		QueueWait:    wait,
 		ComputeTime:  compute,
+		FirstTime:    c.first,
 		Energy:       w.offloadEnergy(up, down, wan+wait+compute),
+		OutOfMemory:  c.fitErr != nil,
 	})
 	w.places = append(w.places, placeCloud)
 }
@@ -172,9 +177,9 @@ func (sc *Scenario) check() error {
 			errs = append(errs, fmt.Errorf("mec: scenario radio figure %v is not finite", v))
 		}
 	}
-	procErr := func(what string, p devices.Processor) {
-		if err := p.Validate(); err != nil {
-			errs = append(errs, fmt.Errorf("mec: scenario %s: %w", what, err))
+	procErr := func(what string, p devices.Cost) {
+		if p == nil {
+			errs = append(errs, fmt.Errorf("mec: scenario %s is not set", what))
 		}
 	}
 	procErr("phone processor", sc.PhoneCPU)
@@ -186,6 +191,15 @@ func (sc *Scenario) check() error {
 	for i, wl := range sc.Workloads {
 		pos(fmt.Sprintf("workload %d rate", i), wl.Rate)
 		pos(fmt.Sprintf("workload %d deadline", i), wl.Deadline)
+		if wl.Kind == LLM {
+			if wl.PromptTokens < 1 || wl.OutputTokens < 1 {
+				errs = append(errs, fmt.Errorf("mec: scenario workload %d: %d prompt and %d output tokens, want ≥ 1 each", i, wl.PromptTokens, wl.OutputTokens))
+			}
+			pos(fmt.Sprintf("workload %d token bytes", i), wl.TokenBytes)
+			pos(fmt.Sprintf("workload %d TTFT objective", i), wl.TTFTSLO)
+			pos(fmt.Sprintf("workload %d TPOT objective", i), wl.TPOTSLO)
+			continue
+		}
 		m := wl.Model
 		for _, v := range []float64{m.MACs, m.Params, m.ActivationBytes, m.InputBytes, m.OutputBytes} {
 			if !(v >= 0) || math.IsInf(v, 1) {

@@ -15,11 +15,11 @@ type Scenario struct {
 
 	Width, Height float64 // area in which phones are placed uniformly, metres
 	Phones        int
-	PhoneCPU      devices.Processor
-	TxPowerDBm    float64 // radiated uplink power
-	TxPowerW      float64 // electrical power while transmitting
-	RxPowerW      float64 // electrical power while receiving
-	IdlePowerW    float64 // power while waiting for an offloaded result
+	PhoneCPU      devices.Cost // the phone's processor and engine for its own tasks
+	TxPowerDBm    float64      // radiated uplink power
+	TxPowerW      float64      // electrical power while transmitting
+	RxPowerW      float64      // electrical power while receiving
+	IdlePowerW    float64      // power while waiting for an offloaded result
 
 	UplinkHz   float64 // bandwidth of each cell's uplink, shared by its uploads
 	DownlinkHz float64 // bandwidth of each cell's downlink, shared by its downloads
@@ -36,7 +36,7 @@ type Scenario struct {
 type Site struct {
 	Pos       topology.Point
 	Coverage  float64 // metres
-	Processor devices.Processor
+	Processor devices.Cost
 	Servers   int // processors sharing one FIFO queue
 }
 
@@ -44,14 +44,91 @@ type Site struct {
 // WAN link.
 type CloudSite struct {
 	WAN       topology.WANLink
-	Processor devices.Processor
+	Processor devices.Cost
 	Servers   int
 }
 
-// Workload is a stream of vision inference tasks that every phone
-// generates as a Poisson process.
+// Kind of task a workload generates.
+type Kind int
+
+// Kinds of workload.
+const (
+	Vision Kind = iota // one inference of a vision model per task
+	LLM                // one LLM request: a prompt in, generated tokens streamed back
+)
+
+func (k Kind) String() string {
+	if k == LLM {
+		return "llm"
+	}
+	return "vision"
+}
+
+// Workload is a stream of tasks that every phone generates as a Poisson
+// process: vision inferences, or LLM requests.
 type Workload struct {
-	Model    workloads.Model
+	Kind     Kind
 	Rate     float64 // arrivals per second per phone
-	Deadline float64 // relative deadline, seconds
+	Deadline float64 // relative deadline for the whole task, seconds
+
+	Model workloads.Model // for Vision
+
+	// For LLM requests: the model at a quantisation, the prompt and the
+	// output length in tokens, the bytes one token takes on the air, and
+	// the service-level objectives on time to first token and time per
+	// output token.
+	LLM          workloads.LLM
+	Quant        workloads.Quant
+	PromptTokens int
+	OutputTokens int
+	TokenBytes   float64
+	TTFTSLO      float64
+	TPOTSLO      float64
+}
+
+// Name is the model's name.
+func (wl *Workload) Name() string {
+	if wl.Kind == LLM {
+		return wl.LLM.Name
+	}
+	return wl.Model.Name
+}
+
+// inputBytes is what an offloaded task uploads: the image, or the prompt.
+func (wl *Workload) inputBytes() float64 {
+	if wl.Kind == LLM {
+		return float64(wl.PromptTokens) * wl.TokenBytes
+	}
+	return wl.Model.InputBytes
+}
+
+// outputBytes is what comes back: the result, or (for LLMs) the first
+// token and then the rest of the output.
+func (wl *Workload) outputBytes() (first, rest float64) {
+	if wl.Kind == LLM {
+		return wl.TokenBytes, float64(wl.OutputTokens-1) * wl.TokenBytes
+	}
+	return wl.Model.OutputBytes, 0
+}
+
+// compute returns the seconds of computation of one task of wl on c: for
+// an LLM request, the prefill (which yields the first token) and the
+// decode steps that yield the rest.
+func (wl *Workload) compute(c devices.Cost) (first, rest float64) {
+	if wl.Kind == Vision {
+		return c.Vision(wl.Model), 0
+	}
+	first = c.Prefill(wl.LLM, wl.Quant, wl.PromptTokens)
+	for j := 1; j < wl.OutputTokens; j++ {
+		rest += c.Decode(wl.LLM, wl.Quant, wl.PromptTokens+j)
+	}
+	return first, rest
+}
+
+// fits reports whether wl's model fits the memory of c's device.
+func (wl *Workload) fits(c devices.Cost) error {
+	if wl.Kind == Vision {
+		return c.Fits(wl.Model.Params * 4)
+	}
+	return c.Fits(wl.LLM.FootprintBytes(wl.Quant, wl.PromptTokens+wl.OutputTokens))
 }

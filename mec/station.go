@@ -29,15 +29,16 @@ func (s *station) wait(now sim.Time) float64 {
 	return (s.queuedWork + remaining) / float64(s.servers)
 }
 
-// fifo is a queue of task indices that reuses its storage.
+// fifo is a queue of task indices (or delivery refs) that reuses its
+// storage.
 type fifo struct {
-	items []int32
+	items []int64
 	head  int
 }
 
 func (q *fifo) len() int { return len(q.items) - q.head }
 
-func (q *fifo) push(x int32) {
+func (q *fifo) push(x int64) {
 	if q.head > 0 && q.head == len(q.items) {
 		q.items, q.head = q.items[:0], 0
 	} else if q.head > 64 && q.head > len(q.items)/2 {
@@ -47,7 +48,7 @@ func (q *fifo) push(x int32) {
 	q.items = append(q.items, x)
 }
 
-func (q *fifo) pop() int32 {
+func (q *fifo) pop() int64 {
 	x := q.items[q.head]
 	q.head++
 	return x

@@ -4,19 +4,23 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mecsim/mecsim/devices"
 	"github.com/mecsim/mecsim/policies"
 	"github.com/mecsim/mecsim/results"
 	"github.com/mecsim/mecsim/sim"
 	"github.com/mecsim/mecsim/topology"
 )
 
-// Event kinds handled by the World.
+// Event kinds handled by the World. Events about a delivery back to the
+// phone carry ref = task<<1 | part, part 0 being the result (or an LLM's
+// first token) and part 1 the rest of an LLM's output.
 const (
 	evArrival      int32 = iota // next task arrival (of the merged streams)
 	evUplinkDone                // a transfer on site ID's uplink finished
 	evDownlinkDone              // a transfer on site ID's downlink finished
 	evWANUp                     // task ID's input reached the cloud
-	evWANDown                   // task ID's output reached the cell site
+	evWANDown                   // delivery ref reached the cell site from the cloud
+	evFirstDone                 // task ID's first part of computation (a prefill) finished
 	evComputeDone               // task ID finished computing
 )
 
@@ -36,7 +40,7 @@ type phone struct {
 	cpu  station
 
 	upBusy, downBusy   bool
-	upQueue, downQueue fifo
+	upQueue, downQueue fifo // tasks, and delivery refs, waiting for the radio
 
 	// Idle energy while tasks are away (uploaded, not yet coming back) is
 	// the phone's, once, whatever the number of tasks away: each task is
@@ -45,6 +49,14 @@ type phone struct {
 	away      int
 	idleShare float64
 	idleLast  sim.Time
+
+	// The phone's SoC heats while it computes and throttles its clocks
+	// (thermal, advanced to thermalAt); its battery pays for computing and
+	// the radio, and a phone that runs flat takes no more tasks.
+	thermal   devices.ThermalState
+	thermalAt sim.Time
+	battery   devices.BatteryState
+	flat      bool
 }
 
 type site struct {
@@ -55,21 +67,32 @@ type site struct {
 	server           station
 }
 
+// costs are the compute seconds of one task of a workload at one place,
+// fixed for the run, and whether its model fits there.
+type costs struct {
+	first, rest float64
+	fitErr      error
+}
+
 type task struct {
 	phone    int32
 	workload int32
 	place    int // placeLocal, placeCloud or a site index
 	link     int // site whose radio carries the transfers
 	arrival  sim.Time
-	start    sim.Time
-	finish   sim.Time
-	service  sim.Time // compute time at the chosen place
+	start    sim.Time // computation started
+	finish   sim.Time // last result at the phone
+	service  sim.Time // total compute time at the chosen place
+	first    sim.Time // compute time of the first part (an LLM's prefill)
+	token1   sim.Time // first result (first token) at the phone
 	txStart  sim.Time
 	rxStart  sim.Time
 	txTime   sim.Time
 	rxTime   sim.Time
 	idleMark float64 // phone's idleShare when the task went away
 	idleJ    float64 // the task's share of the phone's idle energy
+	pending  int8    // deliveries still to reach the phone
+	refused  string  // why the task did not run: a results status, or "" if it ran
 	done     bool
 }
 
@@ -85,6 +108,10 @@ type World struct {
 	cloud    station
 	tasks    []task
 	arrivals arrivalMerger
+
+	// per workload: costs on the phone, at each site, in the cloud
+	local, cloudCost []costs
+	siteCost         [][]costs
 
 	obs    policies.Observation
 	places []int // place of each target in obs.Targets
@@ -115,19 +142,41 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		}
 	}
 	w.cloud = station{servers: sc.Cloud.Servers}
+
+	w.local = make([]costs, len(sc.Workloads))
+	w.cloudCost = make([]costs, len(sc.Workloads))
+	w.siteCost = make([][]costs, len(sc.Sites))
+	for i := range w.siteCost {
+		w.siteCost[i] = make([]costs, len(sc.Workloads))
+	}
+	for j := range sc.Workloads {
+		wl := &sc.Workloads[j]
+		w.local[j] = costsOf(wl, sc.PhoneCPU)
+		w.cloudCost[j] = costsOf(wl, sc.Cloud.Processor)
+		for i := range sc.Sites {
+			w.siteCost[i][j] = costsOf(wl, sc.Sites[i].Processor)
+		}
+	}
+
 	w.phones = make([]phone, sc.Phones)
 	for i := range w.phones {
 		r := streams.Rand(fmt.Sprintf("topology/phone-%d/position", i))
 		pos := topology.Point{X: r.Float64() * sc.Width, Y: r.Float64() * sc.Height}
-		w.phones[i] = phone{pos: pos, cell: nearest(sc.Sites, pos), cpu: station{servers: 1}}
+		host := sc.PhoneCPU.Host()
+		w.phones[i] = phone{
+			pos: pos, cell: nearest(sc.Sites, pos), cpu: station{servers: 1},
+			thermal: devices.NewThermalState(host.Thermal),
+			battery: devices.NewBatteryState(host.Battery),
+		}
 	}
 	// Streams are named by model and its occurrence among the workloads,
 	// so adding a workload of another model changes no one's arrivals.
 	labels := make([]string, len(sc.Workloads))
 	seen := map[string]int{}
-	for j, wl := range sc.Workloads {
-		labels[j] = fmt.Sprintf("workload/%s#%d", wl.Model.Name, seen[wl.Model.Name])
-		seen[wl.Model.Name]++
+	for j := range sc.Workloads {
+		name := sc.Workloads[j].Name()
+		labels[j] = fmt.Sprintf("workload/%s#%d", name, seen[name])
+		seen[name]++
 	}
 	for i := range w.phones {
 		for j, wl := range sc.Workloads {
@@ -144,6 +193,11 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	w.obs.Targets = make([]policies.Target, 0, len(sc.Sites)+2)
 	w.places = make([]int, 0, len(sc.Sites)+2)
 	return w, nil
+}
+
+func costsOf(wl *Workload, c devices.Cost) costs {
+	first, rest := wl.compute(c)
+	return costs{first: first, rest: rest, fitErr: wl.fits(c)}
 }
 
 // OnProgress sets a function called now and then during Run with the
@@ -195,6 +249,8 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.enqueue(ev.At, ev.ID)
 	case evWANDown:
 		w.startDownlink(ev.At, ev.ID)
+	case evFirstDone:
+		w.firstDone(ev.At, ev.ID)
 	case evComputeDone:
 		w.computeDone(ev.At, ev.ID)
 	default:
@@ -212,6 +268,12 @@ func (w *World) arrive(now sim.Time) {
 		w.k.Schedule(next, w, evArrival, 0)
 	}
 
+	if w.phones[s.phone].flat {
+		// A phone whose battery ran flat takes no more work.
+		t := &w.tasks[id]
+		t.refused, t.done, t.finish = results.StatusBatteryFlat, true, now
+		return
+	}
 	w.observe(now, id)
 	d, err := w.policy.Decide(&w.obs)
 	if err != nil {
@@ -224,7 +286,14 @@ func (w *World) arrive(now sim.Time) {
 	}
 	t := &w.tasks[id]
 	t.place = w.places[d.Target]
-	t.service = sim.Seconds(w.processorAt(t).InferenceTime(w.sc.Workloads[t.workload].Model))
+	c := w.costAt(t)
+	if c.fitErr != nil {
+		// The model does not fit where the policy sent it: refused.
+		t.refused, t.done, t.finish = results.StatusNoMemory, true, now
+		return
+	}
+	t.first = sim.Seconds(c.first)
+	t.service = t.first + sim.Seconds(c.rest)
 	switch t.place {
 	case placeLocal:
 		w.enqueue(now, id)
@@ -237,16 +306,26 @@ func (w *World) arrive(now sim.Time) {
 	}
 }
 
+func (w *World) costAt(t *task) *costs {
+	switch t.place {
+	case placeLocal:
+		return &w.local[t.workload]
+	case placeCloud:
+		return &w.cloudCost[t.workload]
+	}
+	return &w.siteCost[t.place][t.workload]
+}
+
 func (w *World) startUplink(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
 	if ph.upBusy {
-		ph.upQueue.push(int32(id))
+		ph.upQueue.push(id)
 		return
 	}
 	ph.upBusy = true
 	s := &w.sites[t.link]
-	bits := 8 * w.sc.Workloads[t.workload].Model.InputBytes
+	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
 	rx := topology.ReceivedWatts(w.sc.TxPowerDBm, ph.pos.Dist(s.Pos))
 	t.txStart = now
 	if err := s.up.Start(now, id, bits, rx); err != nil {
@@ -267,13 +346,14 @@ func (w *World) uplinkDone(now sim.Time, si int) {
 	t := &w.tasks[id]
 	t.txTime = now - t.txStart
 	ph := &w.phones[t.phone]
+	w.drain(ph, w.sc.TxPowerW*t.txTime.Seconds())
 	ph.upBusy = false
 	if ph.upQueue.len() > 0 {
-		w.startUplink(now, int64(ph.upQueue.pop()))
+		w.startUplink(now, ph.upQueue.pop())
 	}
 	w.goAway(now, ph, t)
 	if t.place == placeCloud {
-		bits := 8 * w.sc.Workloads[t.workload].Model.InputBytes
+		bits := 8 * w.sc.Workloads[t.workload].inputBytes()
 		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id)
 		return
 	}
@@ -292,6 +372,14 @@ func (w *World) comeBack(now sim.Time, ph *phone, t *task) {
 	w.accrueIdle(now, ph)
 	t.idleJ = ph.idleShare - t.idleMark
 	ph.away--
+	w.drain(ph, t.idleJ)
+}
+
+// drain takes joules from the phone's battery.
+func (w *World) drain(ph *phone, joules float64) {
+	if ph.battery.Drain(joules) {
+		ph.flat = true
+	}
 }
 
 func (w *World) accrueIdle(now sim.Time, ph *phone) {
@@ -306,26 +394,49 @@ func (w *World) accrueIdle(now sim.Time, ph *phone) {
 func (w *World) scheduleIn(now sim.Time, seconds float64, kind int32, id int64) {
 	d := sim.Seconds(seconds)
 	if !(seconds >= 0) || d >= sim.Forever-now {
-		w.fail(fmt.Errorf("mec: task %d: a delay of %v s cannot be simulated", id, seconds))
+		w.fail(fmt.Errorf("mec: task %d: a delay of %v s cannot be simulated", id>>1, seconds))
 		return
 	}
 	w.k.Schedule(now+d, w, kind, id)
 }
 
-func (w *World) startDownlink(now sim.Time, id int64) {
+// deliver sends part of task id's output back to its phone: from the
+// cloud over the WAN first, from an edge site straight over the cell.
+func (w *World) deliver(now sim.Time, id int64, part int64) {
+	t := &w.tasks[id]
+	ref := id<<1 | part
+	if t.place == placeCloud {
+		bits := 8 * w.partBytes(t, part)
+		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANDown, ref)
+		return
+	}
+	w.startDownlink(now, ref)
+}
+
+func (w *World) partBytes(t *task, part int64) float64 {
+	first, rest := w.sc.Workloads[t.workload].outputBytes()
+	if part == 0 {
+		return first
+	}
+	return rest
+}
+
+func (w *World) startDownlink(now sim.Time, ref int64) {
+	id, part := ref>>1, ref&1
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
 	if ph.downBusy {
-		ph.downQueue.push(int32(id))
+		ph.downQueue.push(ref)
 		return
 	}
 	ph.downBusy = true
-	w.comeBack(now, ph, t)
+	if part == w.lastPart(t) {
+		w.comeBack(now, ph, t)
+	}
 	s := &w.sites[t.link]
-	bits := 8 * w.sc.Workloads[t.workload].Model.OutputBytes
 	rx := topology.ReceivedWatts(w.sc.BSPowerDBm, ph.pos.Dist(s.Pos))
 	t.rxStart = now
-	if err := s.down.Start(now, id, bits, rx); err != nil {
+	if err := s.down.Start(now, ref, 8*w.partBytes(t, part), rx); err != nil {
 		w.fail(err)
 		return
 	}
@@ -334,20 +445,35 @@ func (w *World) startDownlink(now sim.Time, id int64) {
 
 func (w *World) downlinkDone(now sim.Time, si int) {
 	s := &w.sites[si]
-	id, _, ok := s.down.NextCompletion()
-	if !ok || !s.down.Complete(now, id) {
+	ref, _, ok := s.down.NextCompletion()
+	if !ok || !s.down.Complete(now, ref) {
 		w.fail(fmt.Errorf("mec: site %d downlink event with no transfer", si))
 		return
 	}
 	s.dnEvent = w.reschedule(sim.EventID{}, &s.down, evDownlinkDone, si)
+	id, part := ref>>1, ref&1
 	t := &w.tasks[id]
-	t.rxTime = now - t.rxStart
+	t.rxTime += now - t.rxStart
 	ph := &w.phones[t.phone]
+	w.drain(ph, w.sc.RxPowerW*(now-t.rxStart).Seconds())
 	ph.downBusy = false
 	if ph.downQueue.len() > 0 {
-		w.startDownlink(now, int64(ph.downQueue.pop()))
+		w.startDownlink(now, ph.downQueue.pop())
 	}
-	w.complete(now, id)
+	w.arrived(now, id, part)
+}
+
+// arrived records that part of task id's output reached the phone.
+func (w *World) arrived(now sim.Time, id, part int64) {
+	t := &w.tasks[id]
+	if part == 0 {
+		t.token1 = now
+	}
+	t.pending--
+	if t.pending == 0 {
+		t.finish = now
+		t.done = true
+	}
 }
 
 // reschedule replaces a link's pending completion event with one at its
@@ -383,7 +509,7 @@ func (w *World) enqueue(now sim.Time, id int64) {
 		w.startCompute(now, st, id)
 		return
 	}
-	st.queue.push(int32(id))
+	st.queue.push(id)
 	st.queuedWork += t.service.Seconds()
 }
 
@@ -393,73 +519,129 @@ func (w *World) startCompute(now sim.Time, st *station, id int64) {
 		w.fail(fmt.Errorf("mec: task %d: a compute time of %v cannot be simulated", id, t.service))
 		return
 	}
+	if t.place == placeLocal {
+		w.heat(now, id)
+	}
 	st.busy++
 	t.start = now
-	t.finish = now + t.service
-	st.finishTotal += t.finish.Seconds()
-	w.k.Schedule(t.finish, w, evComputeDone, id)
+	end := now + t.service
+	st.finishTotal += end.Seconds()
+	if w.sc.Workloads[t.workload].Kind == LLM {
+		t.pending = 2
+		w.k.Schedule(now+t.first, w, evFirstDone, id)
+	} else {
+		t.pending = 1
+	}
+	w.k.Schedule(end, w, evComputeDone, id)
+}
+
+// lastPart is the part of a task's output that completes it: the result,
+// or the rest of an LLM's output after its first token.
+func (w *World) lastPart(t *task) int64 {
+	if w.sc.Workloads[t.workload].Kind == LLM {
+		return 1
+	}
+	return 0
+}
+
+// heat runs local task id on its phone's SoC from now: the SoC cools
+// while idle up to now, then the task's work runs at the clock the
+// temperature allows, heating it, and the battery pays for the work.
+func (w *World) heat(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	ph := &w.phones[t.phone]
+	c := &w.local[t.workload]
+	host := w.sc.PhoneCPU.Host()
+	power := w.sc.PhoneCPU.Power()
+	if ph.thermal.Enabled() {
+		ph.thermal.Advance(host.BasePowerW, (now - ph.thermalAt).Seconds())
+		first := ph.thermal.Run(c.first, power+host.BasePowerW)
+		rest := ph.thermal.Run(c.rest, power+host.BasePowerW)
+		t.first = sim.Seconds(first)
+		t.service = t.first + sim.Seconds(rest)
+		ph.thermalAt = now + t.service
+	}
+	w.drain(ph, power*t.service.Seconds())
+}
+
+// firstDone sends an LLM's first token on its way as soon as the prefill
+// has produced it.
+func (w *World) firstDone(now sim.Time, id int64) {
+	if w.tasks[id].place == placeLocal {
+		w.arrived(now, id, 0)
+		return
+	}
+	w.deliver(now, id, 0)
 }
 
 func (w *World) computeDone(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	st := w.stationOf(t)
 	st.busy--
-	st.finishTotal -= t.finish.Seconds()
+	st.finishTotal -= (t.start + t.service).Seconds()
 	if st.queue.len() > 0 {
-		next := int64(st.queue.pop())
+		next := st.queue.pop()
 		st.queuedWork -= w.tasks[next].service.Seconds()
 		w.startCompute(now, st, next)
 	}
-	switch t.place {
-	case placeLocal:
-		w.complete(now, id)
-	case placeCloud:
-		bits := 8 * w.sc.Workloads[t.workload].Model.OutputBytes
-		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANDown, id)
-	default:
-		w.startDownlink(now, id)
+	part := w.lastPart(t)
+	if t.place == placeLocal {
+		w.arrived(now, id, part)
+		return
 	}
-}
-
-func (w *World) complete(now sim.Time, id int64) {
-	t := &w.tasks[id]
-	t.finish = now
-	t.done = true
+	w.deliver(now, id, part)
 }
 
 // record turns a finished task into its results row.
 func (w *World) record(id int64, policy string) results.Task {
 	t := &w.tasks[id]
-	wl := w.sc.Workloads[t.workload]
-	latency := (t.finish - t.arrival).Seconds()
+	wl := &w.sc.Workloads[t.workload]
 	var place string
-	var energy float64
 	switch t.place {
 	case placeLocal:
 		place = "local"
-		energy = w.sc.PhoneCPU.Energy(t.service.Seconds())
 	case placeCloud:
 		place = "cloud"
 	default:
 		place = w.sites[t.place].name
 	}
-	if t.place != placeLocal {
-		energy = w.sc.TxPowerW*t.txTime.Seconds() + w.sc.RxPowerW*t.rxTime.Seconds() + t.idleJ
-	}
-	return results.Task{
+	r := results.Task{
 		ID:       id,
 		Policy:   policy,
 		Device:   int(t.phone),
-		Model:    wl.Model.Name,
+		Kind:     wl.Kind.String(),
+		Model:    wl.Name(),
 		Arrival:  t.arrival.Seconds(),
-		Start:    t.start.Seconds(),
-		Finish:   t.finish.Seconds(),
 		Place:    place,
-		Latency:  latency,
-		Energy:   energy,
+		Status:   results.StatusOK,
 		Deadline: wl.Deadline,
-		Met:      latency <= wl.Deadline,
+		TTFTMet:  true,
+		TPOTMet:  true,
 	}
+	if t.refused != "" {
+		r.Status = t.refused
+		r.Start, r.Finish = r.Arrival, r.Arrival
+		r.TTFTMet, r.TPOTMet = false, false
+		return r
+	}
+	r.Start = t.start.Seconds()
+	r.Finish = t.finish.Seconds()
+	r.Latency = (t.finish - t.arrival).Seconds()
+	r.Met = r.Latency <= wl.Deadline
+	if t.place == placeLocal {
+		r.Energy = w.sc.PhoneCPU.Power() * t.service.Seconds()
+	} else {
+		r.Energy = w.sc.TxPowerW*t.txTime.Seconds() + w.sc.RxPowerW*t.rxTime.Seconds() + t.idleJ
+	}
+	if wl.Kind == LLM {
+		r.TTFT = (t.token1 - t.arrival).Seconds()
+		if wl.OutputTokens > 1 {
+			r.TPOT = (t.finish - t.token1).Seconds() / float64(wl.OutputTokens-1)
+		}
+		r.TTFTMet = r.TTFT <= wl.TTFTSLO
+		r.TPOTMet = r.TPOT <= wl.TPOTSLO
+	}
+	return r
 }
 
 func nearest(sites []Site, p topology.Point) int {

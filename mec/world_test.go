@@ -22,10 +22,13 @@ var testModel = workloads.Model{
 
 // computeBound returns a processor that runs testModel in exactly
 // seconds: compute-bound, efficiency 1, no overhead.
-func computeBound(name string, seconds, activeW float64) devices.Processor {
-	return devices.Processor{
-		Name: name, Kind: "cpu", PeakOps: testModel.Ops() / seconds, MemBandwidth: 1e15,
-		ComputeEff: 1, MemEff: 1, BytesPerParam: 1, ActivePowerW: activeW, IdlePowerW: 0.1,
+func computeBound(name string, seconds, activeW float64) devices.Cost {
+	d := &devices.Device{Name: name, MemoryBytes: 1e12, UsableMemory: 1, Bandwidth: 1e18, PairShare: 1}
+	d.Processors = []devices.Processor{{Name: "p", Kind: devices.CPU, BWShare: 1, ActiveW: activeW}}
+	d.Processors[0].Peak[devices.FP32] = testModel.Ops() / seconds
+	return devices.Placement{
+		Device: d, Proc: &d.Processors[0], Engine: &devices.Engine{Name: "test"},
+		F: devices.Factors{Kind: devices.CPU, DType: devices.FP32, ComputeEff: 1, MemEff: 1},
 	}
 }
 
@@ -278,5 +281,151 @@ func TestUnreachableCellIsAnError(t *testing.T) {
 	}
 	if _, err := w.Run("x"); err == nil {
 		t.Error("a transfer that never ends did not fail the run")
+	}
+}
+
+// tinyLLM is a small made-up decoder for world tests.
+var tinyLLM = workloads.LLM{
+	Name: "tiny", Layers: 4, Hidden: 256, Heads: 4, KVHeads: 4, HeadDim: 64, FFN: 1024, Vocab: 1000,
+	GatedFFN: true, NormsPerLayer: 2, MaxContext: 2048,
+}
+
+var fp16 = workloads.Quant{Name: "fp16", BitsPerWeight: 16, Compute: "fp16", KVBytes: 2}
+
+func llmScenario(rate float64) *Scenario {
+	sc := testScenario(1, rate, 2000*sim.Second)
+	sc.Workloads = []Workload{{
+		Kind: LLM, LLM: tinyLLM, Quant: fp16, Rate: rate, Deadline: 5,
+		PromptTokens: 100, OutputTokens: 20, TokenBytes: 4, TTFTSLO: 1, TPOTSLO: 0.05,
+	}}
+	return sc
+}
+
+// TestLLMTimesByHand checks TTFT and TPOT of isolated LLM requests against
+// sums of the cost model's prefill and decode times, locally and at the
+// edge, where the first token and then the rest cross the downlink.
+func TestLLMTimesByHand(t *testing.T) {
+	sc := llmScenario(0.02)
+	wl := &sc.Workloads[0]
+	decode := func(c devices.Cost) (sum float64) {
+		for j := 1; j < wl.OutputTokens; j++ {
+			sum += c.Decode(wl.LLM, wl.Quant, wl.PromptTokens+j)
+		}
+		return sum
+	}
+	w, err := NewWorld(sc, sim.NewStreams(9), policies.AlwaysLocal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := w.phones[0].pos.Dist(sc.Sites[0].Pos)
+	up := 8 * 100 * 4 / sc.Channel.Rate(sc.UplinkHz, topology.ReceivedWatts(sc.TxPowerDBm, d))
+	downRate := sc.Channel.Rate(sc.DownlinkHz, topology.ReceivedWatts(sc.BSPowerDBm, d))
+	downFirst, downRest := 8*4/downRate, 8*4*19/downRate
+	edge := sc.Sites[0].Processor
+
+	for _, c := range []struct {
+		policy     policies.Policy
+		place      string
+		ttft, tpot float64
+	}{
+		{policies.AlwaysLocal{}, "local",
+			sc.PhoneCPU.Prefill(wl.LLM, wl.Quant, 100), decode(sc.PhoneCPU) / 19},
+		{policies.EdgeNearest{}, "edge-0",
+			up + edge.Prefill(wl.LLM, wl.Quant, 100) + downFirst, (decode(edge) + downRest - downFirst) / 19},
+	} {
+		t.Run(c.place, func(t *testing.T) {
+			tasks := run(t, sc, sim.NewStreams(9), c.policy)
+			checked := 0
+			for i, task := range tasks {
+				if task.Kind != "llm" || task.Place != c.place || task.Status != "ok" {
+					t.Fatalf("task %d: %s at %s, %s", task.ID, task.Kind, task.Place, task.Status)
+				}
+				if i > 0 && tasks[i-1].Finish > task.Arrival || i+1 < len(tasks) && tasks[i+1].Arrival < task.Finish {
+					continue
+				}
+				checked++
+				if math.Abs(task.TTFT-c.ttft) > 1e-8 || math.Abs(task.TPOT-c.tpot) > 1e-8 {
+					t.Fatalf("task %d: TTFT %.9f TPOT %.9f, want %.9f and %.9f", task.ID, task.TTFT, task.TPOT, c.ttft, c.tpot)
+				}
+			}
+			if checked < 10 {
+				t.Errorf("only %d isolated tasks", checked)
+			}
+		})
+	}
+}
+
+// TestModelTooBigIsRefused checks that a model that does not fit the
+// chosen place's memory is refused there, and that greedy-latency avoids
+// such a place.
+func TestModelTooBigIsRefused(t *testing.T) {
+	sc := llmScenario(0.5)
+	small := *sc.PhoneCPU.(devices.Placement).Device
+	small.MemoryBytes = 1e6 // far below the tiny model's weights
+	pl := sc.PhoneCPU.(devices.Placement)
+	pl.Device = &small
+	sc.PhoneCPU = pl
+	sc.Duration = 20 * sim.Second
+	for _, c := range []struct {
+		policy  policies.Policy
+		refused bool
+	}{{policies.AlwaysLocal{}, true}, {policies.GreedyLatency{}, false}} {
+		s := results.Summarize("test", run(t, sc, sim.NewStreams(1), c.policy))
+		if (s.Refused > 0) != c.refused || s.Refused+s.Tasks == 0 {
+			t.Errorf("%T: %d refused of %d", c.policy, s.Refused, s.Refused+s.Tasks)
+		}
+	}
+}
+
+// TestSustainedLocalWorkThrottles checks that a phone kept busy heats up
+// and slows down: with the SoC's thermal model on, the last requests of a
+// saturated run take longer per token than the first, by about the clock
+// floor once the phone is hot.
+func TestSustainedLocalWorkThrottles(t *testing.T) {
+	sc := llmScenario(100) // far more requests than the phone can serve: it never idles
+	sc.Duration = 40 * sim.Second
+	pl := sc.PhoneCPU.(devices.Placement)
+	dev := *pl.Device
+	dev.BasePowerW = 1
+	dev.Thermal = devices.Thermal{CapacityJPerK: 12, ResistanceKPerW: 4, AmbientC: 25, TripC: 40, MaxC: 48, MinClock: 0.5}
+	pl.Device = &dev
+	proc := *pl.Proc
+	proc.ActiveW = 10 // steady state 25 + 11·4 = 69 °C, past MaxC after 48·ln(44/21) = 35.5 s
+	pl.Proc = &proc
+	sc.PhoneCPU = pl
+	tasks := run(t, sc, sim.NewStreams(2), policies.AlwaysLocal{})
+	first, last := tasks[0], tasks[len(tasks)-1]
+	if ratio := first.TPOT / last.TPOT; math.Abs(ratio-0.5) > 0.02 {
+		t.Errorf("TPOT first %.6f s, last %.6f s: ratio %.3f, want the clock floor 0.5", first.TPOT, last.TPOT, ratio)
+	}
+}
+
+// TestFlatBatteryStopsWork checks that a phone whose battery runs flat
+// takes no more tasks: with a battery for about ten local inferences,
+// later tasks are refused as battery-flat.
+func TestFlatBatteryStopsWork(t *testing.T) {
+	sc := testScenario(1, 5, 20*sim.Second)
+	pl := sc.PhoneCPU.(devices.Placement)
+	dev := *pl.Device
+	dev.Battery = devices.Battery{CapacityWh: 10.5 * 2 * 0.020 / devices.JoulesPerWh} // 10.5 tasks of 2 W × 20 ms
+	pl.Device = &dev
+	sc.PhoneCPU = pl
+	tasks := run(t, sc, sim.NewStreams(3), policies.AlwaysLocal{})
+	ran, flat := 0, 0
+	for i, task := range tasks {
+		switch task.Status {
+		case results.StatusOK:
+			ran++
+			if flat > 0 {
+				t.Fatalf("task %d ran after the battery ran flat", i)
+			}
+		case results.StatusBatteryFlat:
+			flat++
+		}
+	}
+	// The eleventh task starts with half a task's charge left and runs
+	// the battery flat; a task queued behind it was already accepted.
+	if ran < 11 || ran > 12 || flat == 0 {
+		t.Errorf("%d tasks ran and %d were refused; want 11 or 12 to run, the rest refused", ran, flat)
 	}
 }

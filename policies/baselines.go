@@ -54,17 +54,36 @@ type Random struct {
 	Rand *rand.Rand
 }
 
-// Decide picks any listed target with equal probability.
+// Decide picks any target that can hold the task's model with equal
+// probability (any target at all if none can).
 func (p Random) Decide(obs *Observation) (Decision, error) {
 	if len(obs.Targets) == 0 {
 		return Decision{}, errNoTargets
 	}
-	return Decision{Target: p.Rand.IntN(len(obs.Targets))}, nil
+	n := 0
+	for i := range obs.Targets {
+		if !obs.Targets[i].OutOfMemory {
+			n++
+		}
+	}
+	if n == 0 {
+		return Decision{Target: p.Rand.IntN(len(obs.Targets))}, nil
+	}
+	k := p.Rand.IntN(n)
+	for i := range obs.Targets {
+		if !obs.Targets[i].OutOfMemory {
+			if k == 0 {
+				return Decision{Target: i}, nil
+			}
+			k--
+		}
+	}
+	panic("unreachable")
 }
 
 // GreedyLatency picks the target with the smallest estimated latency —
-// transfer, queueing and computation — ignoring energy. Ties go to the
-// target listed first.
+// transfer, queueing and computation — ignoring energy, among the targets
+// that can hold the task's model. Ties go to the target listed first.
 type GreedyLatency struct{}
 
 // Decide picks the minimum of Target.EstimatedLatency.
@@ -72,12 +91,19 @@ func (GreedyLatency) Decide(obs *Observation) (Decision, error) {
 	if len(obs.Targets) == 0 {
 		return Decision{}, errNoTargets
 	}
-	best := 0
-	bestL := obs.Targets[0].EstimatedLatency()
-	for i := 1; i < len(obs.Targets); i++ {
-		if l := obs.Targets[i].EstimatedLatency(); l < bestL {
+	best := -1
+	var bestL float64
+	for i := range obs.Targets {
+		t := &obs.Targets[i]
+		if t.OutOfMemory {
+			continue
+		}
+		if l := t.EstimatedLatency(); best < 0 || l < bestL {
 			best, bestL = i, l
 		}
+	}
+	if best < 0 {
+		best = 0 // nothing fits anywhere: the task will be refused wherever it goes
 	}
 	return Decision{Target: best}, nil
 }

@@ -36,11 +36,18 @@ func (k TargetKind) String() string {
 // Task describes the task to be placed.
 type Task struct {
 	ID          int64
-	Model       string  // workload model name, such as "mobilenet-v2"
-	Ops         float64 // operations to compute (2 × MACs for a CNN)
-	InputBytes  float64 // bytes to send if offloaded
-	OutputBytes float64 // bytes of the result
-	Deadline    float64 // relative deadline, seconds
+	Kind        string  // "vision" or "llm"
+	Model       string  // workload model name, such as "mobilenet-v2" or "llama-3.2-1b"
+	Ops         float64 // operations of a vision inference (2 × MACs); 0 for LLM requests
+	InputBytes  float64 // bytes to send if offloaded (image, or prompt)
+	OutputBytes float64 // bytes of the result (all output tokens for an LLM)
+	Deadline    float64 // relative deadline for the whole task, seconds
+
+	// LLM requests only.
+	PromptTokens int
+	OutputTokens int
+	TTFTSLO      float64 // objective on time to first token, seconds
+	TPOTSLO      float64 // objective on time per output token, seconds
 }
 
 // Device is the state of the phone on which the task arose.
@@ -66,8 +73,12 @@ type Target struct {
 	TransferTime float64 // seconds to send the input and receive the output, with propagation
 	QueueLen     int     // tasks waiting for or running at the target's processor
 	QueueWait    float64 // seconds of work queued ahead of this task at the target
-	ComputeTime  float64 // seconds of computation at the target
+	ComputeTime  float64 // seconds of computation at the target (an LLM's prefill and decode)
+	FirstTime    float64 // seconds of computation until the first result (an LLM's prefill; = ComputeTime for vision)
 	Energy       float64 // joules the phone would spend on the task
+	// OutOfMemory is true when the task's model does not fit the
+	// target's memory: a task sent there is refused.
+	OutOfMemory bool
 }
 
 // EstimatedLatency is the target's estimated finish time relative to now:

@@ -11,9 +11,10 @@ import (
 // taskColumns is the header of tasks.csv, in column order. Times are in
 // seconds, energy in joules.
 var taskColumns = [...]string{
-	"id", "policy", "device", "model",
-	"arrival_s", "start_s", "finish_s", "place",
+	"id", "policy", "device", "kind", "model",
+	"arrival_s", "start_s", "finish_s", "place", "status",
 	"latency_s", "energy_j", "deadline_s", "deadline_met",
+	"ttft_s", "tpot_s", "ttft_met", "tpot_met",
 }
 
 // formatFloat is the one float format of tasks.csv: the shortest decimal
@@ -37,15 +38,21 @@ func WriteTasksCSV(w io.Writer, tasks []Task) error {
 		row[0] = strconv.FormatInt(t.ID, 10)
 		row[1] = t.Policy
 		row[2] = strconv.Itoa(t.Device)
-		row[3] = t.Model
-		row[4] = formatFloat(t.Arrival)
-		row[5] = formatFloat(t.Start)
-		row[6] = formatFloat(t.Finish)
-		row[7] = t.Place
-		row[8] = formatFloat(t.Latency)
-		row[9] = formatFloat(t.Energy)
-		row[10] = formatFloat(t.Deadline)
-		row[11] = strconv.FormatBool(t.Met)
+		row[3] = t.Kind
+		row[4] = t.Model
+		row[5] = formatFloat(t.Arrival)
+		row[6] = formatFloat(t.Start)
+		row[7] = formatFloat(t.Finish)
+		row[8] = t.Place
+		row[9] = t.Status
+		row[10] = formatFloat(t.Latency)
+		row[11] = formatFloat(t.Energy)
+		row[12] = formatFloat(t.Deadline)
+		row[13] = strconv.FormatBool(t.Met)
+		row[14] = formatFloat(t.TTFT)
+		row[15] = formatFloat(t.TPOT)
+		row[16] = strconv.FormatBool(t.TTFTMet)
+		row[17] = strconv.FormatBool(t.TPOTMet)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -98,15 +105,21 @@ func ReadTasksCSV(r io.Reader) ([]Task, error) {
 		t.ID = p.int64(0)
 		t.Policy = rec[1]
 		t.Device = p.int(2)
-		t.Model = rec[3]
-		t.Arrival = p.float(4)
-		t.Start = p.float(5)
-		t.Finish = p.float(6)
-		t.Place = rec[7]
-		t.Latency = p.float(8)
-		t.Energy = p.float(9)
-		t.Deadline = p.float(10)
-		t.Met = p.bool(11)
+		t.Kind = rec[3]
+		t.Model = rec[4]
+		t.Arrival = p.float(5)
+		t.Start = p.float(6)
+		t.Finish = p.float(7)
+		t.Place = rec[8]
+		t.Status = rec[9]
+		t.Latency = p.float(10)
+		t.Energy = p.float(11)
+		t.Deadline = p.float(12)
+		t.Met = p.bool(13)
+		t.TTFT = p.float(14)
+		t.TPOT = p.float(15)
+		t.TTFTMet = p.bool(16)
+		t.TPOTMet = p.bool(17)
 		if p.err != nil {
 			return nil, p.err
 		}

@@ -6,21 +6,35 @@ type Task struct {
 	ID       int64   // task number, unique within a run and equal across policies
 	Policy   string  // policy that placed the task
 	Device   int     // index of the phone that generated it
+	Kind     string  // "vision" or "llm"
 	Model    string  // workload model name, such as "mobilenet-v2"
 	Arrival  float64 // when the task arose on the phone
 	Start    float64 // when its computation started at the chosen place
 	Finish   float64 // when its result was back on the phone
 	Place    string  // where it ran: "local", "edge-0", "edge-1", …, "cloud"
+	Status   string  // "ok", or why it did not run: "no-memory", "battery-flat"
 	Latency  float64 // Finish − Arrival, in seconds
 	Energy   float64 // device energy spent on the task, in joules
 	Deadline float64 // relative deadline, in seconds
-	Met      bool    // whether Latency ≤ Deadline
+	Met      bool    // whether Latency ≤ Deadline (false for a task that did not run)
+	TTFT     float64 // LLM: time to first token at the phone, seconds; 0 for vision
+	TPOT     float64 // LLM: mean time per output token after the first, at the phone; 0 for vision
+	TTFTMet  bool    // LLM: TTFT within its service-level objective; true for vision
+	TPOTMet  bool    // LLM: TPOT within its service-level objective; true for vision
 }
+
+// Task statuses.
+const (
+	StatusOK          = "ok"
+	StatusNoMemory    = "no-memory"    // the model does not fit the memory where the policy sent it
+	StatusBatteryFlat = "battery-flat" // the phone's battery had run flat: it takes no more work
+)
 
 // PolicySummary is the per-policy part of summary.json.
 type PolicySummary struct {
 	Policy         string             `json:"policy"`
 	Tasks          int                `json:"tasks_completed"`
+	Refused        int                `json:"tasks_refused"` // tasks that could not run where the policy sent them
 	MeanLatency    float64            `json:"mean_latency_s"`
 	P50Latency     float64            `json:"p50_latency_s"`
 	P95Latency     float64            `json:"p95_latency_s"`
@@ -29,6 +43,15 @@ type PolicySummary struct {
 	MeanEnergy     float64            `json:"mean_energy_j"`
 	TotalEnergy    float64            `json:"total_energy_j"`
 	PlaceFractions map[string]float64 `json:"place_fractions"`
+
+	// LLM requests among the completed tasks.
+	LLMTasks    int     `json:"llm_tasks"`
+	MeanTTFT    float64 `json:"mean_ttft_s"`
+	P95TTFT     float64 `json:"p95_ttft_s"`
+	MeanTPOT    float64 `json:"mean_tpot_s"`
+	P95TPOT     float64 `json:"p95_tpot_s"`
+	TTFTSLOMiss float64 `json:"ttft_slo_miss_rate"`
+	TPOTSLOMiss float64 `json:"tpot_slo_miss_rate"`
 }
 
 // Summary is summary.json: the run's identity and one entry per policy, in

@@ -26,14 +26,30 @@ import (
 // never NaN, which JSON cannot hold.
 func Summarize(policy string, tasks []Task) PolicySummary {
 	s := PolicySummary{Policy: policy, PlaceFractions: map[string]float64{}}
-	var lat []float64
-	var sumLat float64
-	var missed int
+	var lat, ttft, tpot []float64
+	var sumLat, sumTTFT, sumTPOT float64
+	var missed, ttftMiss, tpotMiss int
 	counts := map[string]int{}
 	for i := range tasks {
 		t := &tasks[i]
 		if t.Policy != policy {
 			continue
+		}
+		if t.Status != "" && t.Status != StatusOK {
+			s.Refused++
+			continue
+		}
+		if t.Kind == "llm" {
+			ttft = append(ttft, t.TTFT)
+			tpot = append(tpot, t.TPOT)
+			sumTTFT += t.TTFT
+			sumTPOT += t.TPOT
+			if !t.TTFTMet {
+				ttftMiss++
+			}
+			if !t.TPOTMet {
+				tpotMiss++
+			}
 		}
 		lat = append(lat, t.Latency)
 		sumLat += t.Latency
@@ -45,13 +61,27 @@ func Summarize(policy string, tasks []Task) PolicySummary {
 	}
 	n := len(lat)
 	s.Tasks = n
+	if n+s.Refused > 0 {
+		// A refused task missed its deadline too.
+		s.DeadlineMiss = float64(missed+s.Refused) / float64(n+s.Refused)
+	}
+	if m := len(ttft); m > 0 {
+		s.LLMTasks = m
+		s.MeanTTFT = sumTTFT / float64(m)
+		s.MeanTPOT = sumTPOT / float64(m)
+		s.TTFTSLOMiss = float64(ttftMiss) / float64(m)
+		s.TPOTSLOMiss = float64(tpotMiss) / float64(m)
+		slices.Sort(ttft)
+		slices.Sort(tpot)
+		s.P95TTFT = Quantile(ttft, 0.95)
+		s.P95TPOT = Quantile(tpot, 0.95)
+	}
 	if n == 0 {
 		return s
 	}
 	fn := float64(n)
 	s.MeanLatency = sumLat / fn
 	s.MeanEnergy = s.TotalEnergy / fn
-	s.DeadlineMiss = float64(missed) / fn
 	for place, c := range counts {
 		s.PlaceFractions[place] = float64(c) / fn
 	}

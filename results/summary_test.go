@@ -169,6 +169,7 @@ func TestWriteSummaryJSON(t *testing.T) {
     {
       "policy": "greedy",
       "tasks_completed": 2,
+      "tasks_refused": 0,
       "mean_latency_s": 0.25,
       "p50_latency_s": 0.25,
       "p95_latency_s": 0.3,
@@ -179,7 +180,14 @@ func TestWriteSummaryJSON(t *testing.T) {
       "place_fractions": {
         "edge-0": 0.5,
         "local": 0.5
-      }
+      },
+      "llm_tasks": 0,
+      "mean_ttft_s": 0,
+      "p95_ttft_s": 0,
+      "mean_tpot_s": 0,
+      "p95_tpot_s": 0,
+      "ttft_slo_miss_rate": 0,
+      "tpot_slo_miss_rate": 0
     }
   ]
 }
@@ -201,5 +209,36 @@ func TestWriteSummaryJSONRefusesNaN(t *testing.T) {
 	}
 	if buf.Len() != 0 {
 		t.Errorf("partial output on error: %q", buf.String())
+	}
+}
+
+// TestSummarizeLLMAndRefused checks the LLM figures and that refused
+// tasks count as missed but not in the latency statistics.
+func TestSummarizeLLMAndRefused(t *testing.T) {
+	tasks := []Task{
+		{Policy: "p", Kind: "llm", Status: StatusOK, Latency: 2, Met: true, TTFT: 0.5, TPOT: 0.05, TTFTMet: true, TPOTMet: true},
+		{Policy: "p", Kind: "llm", Status: StatusOK, Latency: 4, Met: false, TTFT: 1.5, TPOT: 0.15, TTFTMet: false, TPOTMet: true},
+		{Policy: "p", Kind: "vision", Status: StatusOK, Latency: 0.03, Met: true, TTFTMet: true, TPOTMet: true},
+		{Policy: "p", Kind: "llm", Status: StatusNoMemory},
+	}
+	s := Summarize("p", tasks)
+	if s.Tasks != 3 || s.Refused != 1 || s.LLMTasks != 2 {
+		t.Fatalf("counts: %d done, %d refused, %d llm", s.Tasks, s.Refused, s.LLMTasks)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"mean latency", s.MeanLatency, (2 + 4 + 0.03) / 3},
+		{"deadline miss", s.DeadlineMiss, 2.0 / 4}, // one late, one refused, of four
+		{"mean ttft", s.MeanTTFT, 1},
+		{"p95 ttft", s.P95TTFT, 0.5 + 0.95*(1.5-0.5)},
+		{"mean tpot", s.MeanTPOT, 0.1},
+		{"ttft slo miss", s.TTFTSLOMiss, 0.5},
+		{"tpot slo miss", s.TPOTSLOMiss, 0},
+	} {
+		if math.Abs(c.got-c.want) > 1e-12 {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
 	}
 }

@@ -9,29 +9,58 @@ import (
 	"strings"
 )
 
-//go:embed models.csv
-var modelsCSV string
+// The built-in tables.
+var (
+	//go:embed models.csv
+	modelsCSV string
+	//go:embed llms.csv
+	llmsCSV string
+	//go:embed quants.csv
+	quantsCSV string
+	//go:embed aliases.csv
+	aliasesCSV string
+)
 
 // ErrUnknownModel is wrapped by the error Catalogue.Model returns for a name
 // the catalogue does not hold.
 var ErrUnknownModel = errors.New("workloads: unknown model")
 
-// modelColumns are the columns of a model catalogue file.
-var modelColumns = []string{"name", "macs", "params", "activation_bytes", "input_bytes", "output_bytes", "source"}
+// modelColumns returns the columns of a model catalogue file.
+func modelColumns() []string {
+	return []string{"name", "macs", "params", "activation_bytes", "input_bytes", "output_bytes", "source"}
+}
 
-// Catalogue is a set of models, looked up by name. A Catalogue is immutable
-// once parsed and safe for concurrent use.
+// Catalogue is the set of workloads mecsim knows, each looked up by name:
+// vision models, language models (LLMs) and quantisations, with the
+// aliases that map the names found in the literature onto them. A
+// Catalogue is immutable once parsed and safe for concurrent use.
 type Catalogue struct {
 	models map[string]Model
 	names  []string // sorted
+
+	llms     map[string]LLM
+	llmNames []string // sorted
+
+	quants     map[string]Quant
+	quantNames []string // sorted
+
+	// Aliases keyed by their lower-cased spelling.
+	modelAliases map[string]alias
+	quantAliases map[string]alias
 }
 
-// DefaultCatalogue returns the built-in models, parsed from the embedded
-// models.csv. Each call parses afresh and returns a catalogue of its own.
+// DefaultCatalogue returns the built-in catalogue, parsed from the embedded
+// models.csv, llms.csv, quants.csv and aliases.csv. Each call parses afresh
+// and returns a catalogue of its own.
 func DefaultCatalogue() (*Catalogue, error) {
-	c, err := parseCatalogue(strings.NewReader(modelsCSV))
+	c, err := parseFiles(Files{
+		Models:  strings.NewReader(modelsCSV),
+		LLMs:    strings.NewReader(llmsCSV),
+		Quants:  strings.NewReader(quantsCSV),
+		Aliases: strings.NewReader(aliasesCSV),
+	}, [4]string{"embedded models.csv", "embedded llms.csv", "embedded quants.csv", "embedded aliases.csv"})
 	if err != nil {
-		return nil, fmt.Errorf("workloads: embedded models.csv: %w", err)
+		return nil, fmt.Errorf("workloads: %w", err)
 	}
 	return c, nil
 }
@@ -42,39 +71,114 @@ func DefaultCatalogue() (*Catalogue, error) {
 // '#' are comments. Every number must be finite and positive
 // (activation_bytes may be zero), names must be unique, and every row must
 // give its source. An error names the offending line, as a *ParseError.
+//
+// The catalogue holds vision models only; ParseFiles reads language
+// models, quantisations and aliases as well.
 func ParseCatalogue(r io.Reader) (*Catalogue, error) {
-	c, err := parseCatalogue(r)
+	c, err := parseFiles(Files{Models: r}, [4]string{})
 	if err != nil {
 		return nil, fmt.Errorf("workloads: %w", err)
 	}
 	return c, nil
 }
 
-func parseCatalogue(r io.Reader) (*Catalogue, error) {
-	rows, err := readTable(r, modelColumns)
+// Files are the tables of a catalogue, each in CSV form with a header of
+// column names (in any order) and '#' comment lines. A nil reader stands for
+// an empty table.
+//
+//   - Models: vision models, as ParseCatalogue reads them.
+//   - LLMs: columns name, layers, hidden, heads, kv_heads, head_dim, ffn,
+//     vocab, max_context and norms_per_layer (whole numbers, all > 0 but
+//     norms_per_layer ≥ 0); tied, gated, qkv_bias and linear_bias (true or
+//     false); norm (rms or layer); published_params (a number, or empty when
+//     unknown); derived (free text, empty when every field is sourced);
+//     source. The field names of LLM explain them.
+//   - Quants: columns name, bits_per_weight (in (0, 64]), compute (one of
+//     Computes), kv_bytes (in (0, 8]) and source.
+//   - Aliases: columns alias, kind, target and reason. kind is "model" (the
+//     target is a vision model or an LLM) or "quant" (the target is a
+//     quantisation). An empty target marks a name mecsim cannot model, and
+//     reason must then say why. Aliases match regardless of case.
+//
+// An error names the table and, as a *ParseError, the offending line.
+type Files struct {
+	Models, LLMs, Quants, Aliases io.Reader
+}
+
+// ParseFiles reads a catalogue from its tables.
+func ParseFiles(f Files) (*Catalogue, error) {
+	c, err := parseFiles(f, [4]string{})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("workloads: %w", err)
+	}
+	return c, nil
+}
+
+// parseFiles reads the tables of f; labels name them in errors (defaults
+// when empty).
+func parseFiles(f Files, labels [4]string) (*Catalogue, error) {
+	for i, def := range []string{"model table", "LLM table", "quantisation table", "alias table"} {
+		if labels[i] == "" {
+			labels[i] = def
+		}
+	}
+	c := &Catalogue{}
+	var err error
+	if f.Models != nil {
+		if c.models, c.names, err = parseModels(f.Models); err != nil {
+			return nil, fmt.Errorf("%s: %w", labels[0], err)
+		}
+	}
+	if f.LLMs != nil {
+		if c.llms, c.llmNames, err = parseLLMs(f.LLMs); err != nil {
+			return nil, fmt.Errorf("%s: %w", labels[1], err)
+		}
+	}
+	for _, name := range c.llmNames {
+		if _, clash := c.models[name]; clash {
+			return nil, fmt.Errorf("%s: %q is also a vision model: names must be unique across both tables", labels[1], name)
+		}
+	}
+	if f.Quants != nil {
+		if c.quants, c.quantNames, err = parseQuants(f.Quants); err != nil {
+			return nil, fmt.Errorf("%s: %w", labels[2], err)
+		}
+	}
+	if f.Aliases != nil {
+		if c.modelAliases, c.quantAliases, err = c.parseAliases(f.Aliases); err != nil {
+			return nil, fmt.Errorf("%s: %w", labels[3], err)
+		}
+	}
+	return c, nil
+}
+
+// parseModels reads a vision model table.
+func parseModels(r io.Reader) (map[string]Model, []string, error) {
+	rows, err := readTable(r, modelColumns())
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(rows) == 0 {
-		return nil, errors.New("no models")
+		return nil, nil, errors.New("no models")
 	}
-	c := &Catalogue{models: make(map[string]Model, len(rows))}
+	models := make(map[string]Model, len(rows))
 	lines := make(map[string]int, len(rows))
+	var names []string
 	for _, row := range rows {
 		m, err := parseModel(row)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if first, dup := lines[m.Name]; dup {
-			return nil, &ParseError{Line: row.line, Column: "name",
+			return nil, nil, &ParseError{Line: row.line, Column: "name",
 				Err: fmt.Errorf("model %q already defined on line %d", m.Name, first)}
 		}
 		lines[m.Name] = row.line
-		c.models[m.Name] = m
-		c.names = append(c.names, m.Name)
+		models[m.Name] = m
+		names = append(names, m.Name)
 	}
-	slices.Sort(c.names)
-	return c, nil
+	slices.Sort(names)
+	return models, names, nil
 }
 
 func parseModel(r row) (Model, error) {
@@ -105,7 +209,7 @@ func parseModel(r row) (Model, error) {
 	return m, nil
 }
 
-// Model returns the model called name. An unknown name gives an error that
+// Model returns the vision model called name. An unknown name gives an error that
 // wraps ErrUnknownModel and lists the known names.
 func (c *Catalogue) Model(name string) (Model, error) {
 	if m, ok := c.models[name]; ok {
@@ -114,6 +218,6 @@ func (c *Catalogue) Model(name string) (Model, error) {
 	return Model{}, fmt.Errorf("%w %q (known: %s)", ErrUnknownModel, name, strings.Join(c.names, ", "))
 }
 
-// Names returns the names of the catalogue's models in sorted order. The
-// slice is the caller's to keep.
+// Names returns the names of the catalogue's vision models in sorted order
+// (LLMNames lists the language models). The slice is the caller's to keep.
 func (c *Catalogue) Names() []string { return slices.Clone(c.names) }

@@ -31,6 +31,35 @@ func TestDefaultCatalogue(t *testing.T) {
 			t.Errorf("%s: name %q, source %q", name, m.Name, m.Source)
 		}
 	}
+	// The LLMs and quantisations that calibration rows name.
+	for _, want := range []string{"llama-2-7b", "llama-3-8b", "llama-3.2-1b", "qwen1.5-1.8b", "bluelm-3b"} {
+		if _, err := cat.LLM(want); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, want := range []string{"fp16", "w4a16", "w8a8", "q4_0", "q4_k_m"} {
+		if _, err := cat.Quant(want); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestParseCatalogueIsVisionOnly checks that a catalogue read by
+// ParseCatalogue has no LLMs, quantisations or aliases, and says so.
+func TestParseCatalogueIsVisionOnly(t *testing.T) {
+	cat, err := ParseCatalogue(strings.NewReader("name,macs,params,activation_bytes,input_bytes,output_bytes,source\nm,1,2,0,3,4,src\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cat.LLMNames()) != 0 || len(cat.QuantNames()) != 0 {
+		t.Errorf("LLMs %v, quantisations %v; want none", cat.LLMNames(), cat.QuantNames())
+	}
+	if _, err := cat.LLM("llama-2-7b"); !errors.Is(err, ErrUnknownLLM) {
+		t.Errorf("LLM lookup: %v", err)
+	}
+	if k, n, err := cat.Resolve("M"); k != KindVision || n != "m" || err != nil {
+		t.Errorf("Resolve(M) = %s, %q, %v", k, n, err)
+	}
 }
 
 // TestPublishedFigures pins the catalogue to the numbers its sources give,
@@ -51,6 +80,13 @@ func TestPublishedFigures(t *testing.T) {
 		{"mobilenet-v3-large", 217e6, 5.4e6, 224 * 224 * 3, 1000 * 4}, // Howard et al. 2019
 		{"mobilenet-v3-small", 56e6, 2.54e6, 224 * 224 * 3, 1000 * 4},
 		{"resnet-50", 4.09e9, 25557032, 224 * 224 * 3, 1000 * 4}, // torchvision, v1.5
+		{"mnasnet-a1", 312e6, 3.9e6, 224 * 224 * 3, 1000 * 4},    // tensorflow/tpu MnasNet README
+		{"mnasnet-a1-0.5", 105.2e6, 2.1e6, 224 * 224 * 3, 1000 * 4},
+		{"mnasnet-0.5", 104.46e6, 2218512, 224 * 224 * 3, 1000 * 4},                // torchvision: 0.10 GFLOPS
+		{"vit-b-16", 17.56e9, 86567656, 224 * 224 * 3, 1000 * 4},                   // torchvision vit_b_16
+		{"yolov8n", 8.7e9 / 2, 3.2e6, 640 * 640 * 3, 84 * 8400 * 4},                // Ultralytics README: 8.7 GFLOPs
+		{"whisper-base-encoder", 43.68e9, 19822592, 80 * 3000 * 4, 1500 * 512 * 4}, // derived
+		{"siglip-so400m-384", 333.2e9, 412987248, 384 * 384 * 3, 729 * 1152 * 4},   // derived
 	}
 	for _, tt := range tests {
 		m, err := cat.Model(tt.name)

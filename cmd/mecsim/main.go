@@ -2,6 +2,8 @@
 //
 //	mecsim run FILE [-o DIR] [--seed N]   simulate and write a results folder
 //	mecsim validate FILE                  check an experiment file without running it
+//	mecsim calibrate [--data FILE] [--json] [-o DIR]
+//	                                      the cost model against published measurements
 //	mecsim version                        print the version
 //
 // Exit status: 0 on success, 2 on bad input (a bad experiment file or bad
@@ -40,6 +42,8 @@ const usage = `mecsim: a discrete-event simulator for mobile edge computing offl
 Usage:
   mecsim run FILE [-o DIR] [--seed N]   simulate FILE and write a results folder
   mecsim validate FILE                  check FILE without running it
+  mecsim calibrate [--data FILE] [--json] [-o DIR]
+                                        predict published measurements with the cost model
   mecsim version                        print the version
 
 Run "mecsim COMMAND -h" for a command's options.
@@ -59,6 +63,8 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(args[1:], stdout, stderr)
 	case "validate":
 		err = cmdValidate(args[1:], stdout, stderr)
+	case "calibrate":
+		err = cmdCalibrate(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "mecsim", version())
 	case "-h", "-help", "--help", "help":
@@ -74,7 +80,7 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, errUsage):
 		return exitBadUse
-	case experiments.IsInputError(err):
+	case experiments.IsInputError(err), isTableError(err):
 		fmt.Fprintf(stderr, "mecsim: %v\n", err)
 		return exitBadUse
 	default:
@@ -203,10 +209,22 @@ func inside(file, dir string) bool {
 }
 
 func printSummary(w io.Writer, s results.Summary) {
-	fmt.Fprintf(w, "%-16s %8s %10s %10s %10s %8s %12s\n", "policy", "tasks", "mean ms", "p95 ms", "p99 ms", "miss %", "energy mJ")
+	llm := false
 	for _, p := range s.Policies {
-		fmt.Fprintf(w, "%-16s %8d %10.2f %10.2f %10.2f %8.2f %12.3f\n", p.Policy, p.Tasks,
-			1e3*p.MeanLatency, 1e3*p.P95Latency, 1e3*p.P99Latency, 100*p.DeadlineMiss, 1e3*p.MeanEnergy)
+		llm = llm || p.LLMTasks > 0
+	}
+	fmt.Fprintf(w, "%-16s %7s %7s %9s %9s %7s %10s", "policy", "tasks", "refused", "mean ms", "p95 ms", "miss %", "energy mJ")
+	if llm {
+		fmt.Fprintf(w, " %9s %9s %9s %9s", "TTFT ms", "TTFT p95", "TPOT ms", "TPOT p95")
+	}
+	fmt.Fprintln(w)
+	for _, p := range s.Policies {
+		fmt.Fprintf(w, "%-16s %7d %7d %9.2f %9.2f %7.2f %10.3f", p.Policy, p.Tasks, p.Refused,
+			1e3*p.MeanLatency, 1e3*p.P95Latency, 100*p.DeadlineMiss, 1e3*p.MeanEnergy)
+		if llm {
+			fmt.Fprintf(w, " %9.1f %9.1f %9.2f %9.2f", 1e3*p.MeanTTFT, 1e3*p.P95TTFT, 1e3*p.MeanTPOT, 1e3*p.P95TPOT)
+		}
+		fmt.Fprintln(w)
 	}
 }
 
