@@ -165,6 +165,12 @@ func (c CoExec) Vision(m workloads.Model) float64 {
 	return min(c.GPU.Vision(m), c.NPU.Vision(m))
 }
 
+// VisionBatch returns the seconds of a batch of n inferences of m on the
+// faster of the two processors.
+func (c CoExec) VisionBatch(m workloads.Model, n int) float64 {
+	return min(c.GPU.VisionBatch(m, n), c.NPU.VisionBatch(m, n))
+}
+
 // Prefill returns the seconds to process a prompt of tokens tokens; see
 // PrefillSplit.
 func (c CoExec) Prefill(l workloads.LLM, q workloads.Quant, tokens int) float64 {

@@ -14,6 +14,10 @@ import (
 type Cost interface {
 	// Vision returns the seconds of one inference of m.
 	Vision(m workloads.Model) float64
+	// VisionBatch returns the seconds of one batch of n inferences of m,
+	// which read the weights once: throughput rises with n until the work
+	// is compute-bound.
+	VisionBatch(m workloads.Model, n int) float64
 	// Prefill returns the seconds to process a prompt of tokens tokens
 	// (time to first token, less any queueing and transfer).
 	Prefill(l workloads.LLM, q workloads.Quant, tokens int) float64
@@ -71,10 +75,15 @@ func (p Placement) Roofline(ops float64, d DType, bytes float64) float64 {
 // Vision returns the seconds of one inference of m: the roofline of its
 // operations in the engine's data type and of its weight and feature-map
 // traffic, plus the engine's per-call overhead.
-func (p Placement) Vision(m workloads.Model) float64 {
+func (p Placement) Vision(m workloads.Model) float64 { return p.VisionBatch(m, 1) }
+
+// VisionBatch returns the seconds of a batch of n inferences of m: the
+// weights are read once for the batch, the feature maps once per image.
+func (p Placement) VisionBatch(m workloads.Model, n int) float64 {
 	dt := p.F.DType
-	bytes := m.Params*dt.Bytes() + m.ActivationBytes*dt.Bytes()*p.F.ActivationTraffic
-	return p.Roofline(m.Ops(), dt, bytes) + p.F.CallOverhead
+	b := float64(max(n, 1))
+	bytes := m.Params*dt.Bytes() + b*m.ActivationBytes*dt.Bytes()*p.F.ActivationTraffic
+	return p.Roofline(b*m.Ops(), dt, bytes) + p.F.CallOverhead
 }
 
 // Kernel returns the seconds of one matrix product at quantisation q: its

@@ -219,12 +219,13 @@ type slot struct {
 	group  *slot   // an override's group
 
 	f      Factors // current values; an override's are derived from its group's
+	orig   Factors // a group's values when the fit started
 	prior  Factors // a group's prior
 	theta  [numFitParams]float64
+	theta0 [numFitParams]float64 // a group's theta when the fit started
 	prior0 [numFitParams]float64 // prior theta of a group; zero for an override
 	active []int                 // indices into fitParams being fitted
 	jobs   []*job
-	comp   int
 }
 
 const numFitParams = 6
@@ -241,8 +242,10 @@ func (s *slot) key() string {
 // departures.
 func (s *slot) sync() {
 	if s.group == nil {
+		// Values whose theta has not moved keep their bits.
+		s.f = s.orig
 		for i, p := range fitParams {
-			if *p.field(&s.f) > 0 {
+			if *p.field(&s.f) > 0 && s.theta[i] != s.theta0[i] {
 				*p.field(&s.f) = p.value(s.theta[i])
 			}
 		}
@@ -338,10 +341,22 @@ func Fit(c *Catalogue, w *workloads.Catalogue, pts []Point, opts FitOptions) (*F
 					g.theta[i] = p.theta(*p.field(&g.f))
 					g.prior0[i] = p.theta(*p.field(&g.prior))
 				}
+				g.orig, g.theta0 = g.f, g.theta
 				groups[k] = g
 				count[k] = map[string]int{}
 			}
 			count[k][j.dev.Name]++
+		}
+	}
+	// Engine factors that no row fitted keep their priors: a value fitted
+	// to the rows of a device now left out must not leak into its
+	// prediction.
+	for _, e := range cc.engines {
+		for i, f := range e.On {
+			if _, fitted := groups[e.Name+"/"+string(f.Kind)]; !fitted && f.Prior != nil {
+				e.On[i] = *f.Prior
+				e.On[i].Prior = nil
+			}
 		}
 	}
 	// Overrides: devices with enough rows on a group that other devices

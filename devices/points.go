@@ -146,7 +146,11 @@ func ReadPoints(r io.Reader) ([]Point, error) {
 func csvError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &TableError{Line: pe.Line, Err: pe.Err}
+		line := pe.StartLine // the row's first line; Line is where the reader gave up
+		if line == 0 {
+			line = pe.Line
+		}
+		return &TableError{Line: line, Err: pe.Err}
 	}
 	return err
 }

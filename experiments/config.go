@@ -55,7 +55,12 @@ type Edge struct {
 	Y         float64 `toml:"y_m"`        // position in the area; required
 	Coverage  float64 `toml:"coverage_m"` // radius within which phones may offload; default 500
 	Processor string  `toml:"processor"`  // devices catalogue preset; default "edge-t4"
-	Servers   int     `toml:"servers"`    // parallel processors sharing one FIFO queue; default 1
+	Servers   int     `toml:"servers"`    // accelerators sharing one queue; default 1
+
+	Discipline string `toml:"discipline"`  // queue order: "fifo", "sjf" (shortest job first) or "edf" (earliest deadline first); default "fifo"
+	QueueLimit int    `toml:"queue_limit"` // most tasks that may wait; default 0, no limit
+	WhenFull   string `toml:"when_full"`   // a task finding the queue full is "refused" or sent on to the "cloud"; default "refused"
+	Batch      int    `toml:"batch"`       // most vision requests of one model served as one batch; default 1 (none)
 }
 
 // Cloud is the data centre behind the WAN, reached through the phone's
@@ -75,10 +80,10 @@ type Workload struct {
 	Deadline time.Duration `toml:"deadline"` // relative deadline for the whole task; default "100ms" (vision), "30s" (llm)
 
 	// LLM requests only.
-	Quant        string        `toml:"quant,omitempty"`         // quantisation, workloads catalogue name; default "w4a16"
-	PromptTokens int           `toml:"prompt_tokens,omitempty"` // default 256
-	OutputTokens int           `toml:"output_tokens,omitempty"` // default 128
-	TokenBytes   float64       `toml:"token_bytes,omitempty"`   // bytes per token on the air (UTF-8 text, ~4 characters a token); default 4
-	TTFTSLO      time.Duration `toml:"ttft_slo,omitempty"`      // objective on time to first token; default "2s"
-	TPOTSLO      time.Duration `toml:"tpot_slo,omitempty"`      // objective on time per output token; default "100ms"
+	Quant        string        `toml:"quant,omitempty"`        // quantisation, workloads catalogue name; default "w4a16"
+	PromptTokens int           `toml:"prompt_tokens,omitzero"` // default 256
+	OutputTokens int           `toml:"output_tokens,omitzero"` // default 128
+	TokenBytes   float64       `toml:"token_bytes,omitzero"`   // bytes per token on the air (UTF-8 text, ~4 characters a token); default 4
+	TTFTSLO      time.Duration `toml:"ttft_slo,omitzero"`      // objective on time to first token; default "2s"
+	TPOTSLO      time.Duration `toml:"tpot_slo,omitzero"`      // objective on time per output token; default "100ms"
 }

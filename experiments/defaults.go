@@ -122,6 +122,15 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 	for i := range c.Edges {
 		e := &c.Edges[i]
 		k := fmt.Sprintf("edge[%d].", i)
+		if unset(k+"discipline", e.Discipline == "") {
+			e.Discipline = "fifo"
+		}
+		if unset(k+"when_full", e.WhenFull == "") {
+			e.WhenFull = "refused"
+		}
+		if unset(k+"batch", e.Batch == 0) {
+			e.Batch = 1
+		}
 		if unset(k+"coverage_m", e.Coverage == 0) {
 			e.Coverage = defaultCoverage
 		}

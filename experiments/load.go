@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/mecsim/mecsim/mec"
 )
 
 // Known lists the names an experiment file may refer to. The caller takes
@@ -199,6 +201,18 @@ func (c *Config) Validate(known Known) error {
 		v.known(k+"processor", "processor", "processors", e.Processor, known.Processors)
 		if e.Servers < 1 {
 			v.add(k+"servers", "must be at least 1, got %d", e.Servers)
+		}
+		if _, err := mec.ParseDiscipline(e.Discipline); err != nil {
+			v.add(k+"discipline", "%v", err)
+		}
+		if e.QueueLimit < 0 {
+			v.add(k+"queue_limit", "must be >= 0 (0 for no limit), got %d", e.QueueLimit)
+		}
+		if e.WhenFull != "refused" && e.WhenFull != "cloud" {
+			v.add(k+"when_full", "must be \"refused\" or \"cloud\", got %q", e.WhenFull)
+		}
+		if e.Batch < 1 || e.Batch > 4096 {
+			v.add(k+"batch", "must be between 1 and 4096, got %d", e.Batch)
 		}
 	}
 

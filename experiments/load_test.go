@@ -39,7 +39,7 @@ func TestParseMinimalFillsDefaults(t *testing.T) {
 			TxPowerW: 1.3, RxPowerW: 1.0, IdlePowerW: 0.1},
 		Radio: Radio{UplinkHz: 20e6, DownlinkHz: 20e6, NoiseDBmPerHz: -174,
 			NoiseFigureDB: 0, BSPowerDBm: 43, MaxSpectralEff: 7.4063},
-		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1}},
+		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1, Discipline: "fifo", WhenFull: "refused", Batch: 1}},
 		Cloud: Cloud{WANLatency: 40 * time.Millisecond, WANBandwidth: 1e9,
 			Processor: "cloud-a100", Servers: 64},
 		Workloads: []Workload{{Kind: "vision", Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
@@ -67,8 +67,8 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 		Radio: Radio{UplinkHz: 10e6, DownlinkHz: 40e6, NoiseDBmPerHz: -170.5,
 			NoiseFigureDB: 7, BSPowerDBm: 0, MaxSpectralEff: 7.4063},
 		Edges: []Edge{
-			{X: 0, Y: 1500, Coverage: 300, Processor: "edge-t4", Servers: 4},
-			{X: 1000, Y: 750, Coverage: 800, Processor: "cloud-a100", Servers: 2},
+			{X: 0, Y: 1500, Coverage: 300, Processor: "edge-t4", Servers: 4, Discipline: "fifo", WhenFull: "refused", Batch: 1},
+			{X: 1000, Y: 750, Coverage: 800, Processor: "cloud-a100", Servers: 2, Discipline: "fifo", WhenFull: "refused", Batch: 1},
 		},
 		Cloud: Cloud{WANLatency: 0, WANBandwidth: 5e8, Processor: "edge-t4", Servers: 8},
 		Workloads: []Workload{
@@ -174,7 +174,7 @@ antenna = "omni"
 model = "mobilenet-v2"
 rate = 1.0
 `,
-		want: `t.toml:8: edge[1].antenna: unknown key; known keys in [[edge]]: x_m, y_m, coverage_m, processor, servers`,
+		want: `t.toml:8: edge[1].antenna: unknown key; known keys in [[edge]]: x_m, y_m, coverage_m, processor, servers, discipline, queue_limit, when_full, batch`,
 	}, {
 		name: "unknown table",
 		src: `policies = ["local"]

@@ -87,11 +87,19 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		if err != nil {
 			return nil, fmt.Errorf("edge[%d].processor: %w", i, err)
 		}
+		disc, err := mec.ParseDiscipline(ed.Discipline)
+		if err != nil {
+			return nil, fmt.Errorf("edge[%d].discipline: %w", i, err)
+		}
 		sc.Sites = append(sc.Sites, mec.Site{
-			Pos:       topology.Point{X: ed.X, Y: ed.Y},
-			Coverage:  ed.Coverage,
-			Processor: p,
-			Servers:   ed.Servers,
+			Pos:             topology.Point{X: ed.X, Y: ed.Y},
+			Coverage:        ed.Coverage,
+			Processor:       p,
+			Servers:         ed.Servers,
+			Discipline:      disc,
+			QueueLimit:      ed.QueueLimit,
+			ForwardWhenFull: ed.WhenFull == "cloud",
+			Batch:           ed.Batch,
 		})
 	}
 	for i, wl := range c.Workloads {

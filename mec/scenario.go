@@ -37,7 +37,12 @@ type Site struct {
 	Pos       topology.Point
 	Coverage  float64 // metres
 	Processor devices.Cost
-	Servers   int // processors sharing one FIFO queue
+	Servers   int // processors sharing one queue
+
+	Discipline      Discipline // order of service
+	QueueLimit      int        // most tasks that may wait; 0 for no limit
+	ForwardWhenFull bool       // a task finding the queue full goes on to the cloud, else it is refused
+	Batch           int        // most vision tasks of one model served as one batch; 0 or 1 for none
 }
 
 // CloudSite is the data centre, reached from a phone's nearest cell over a

@@ -75,25 +75,27 @@ type costs struct {
 }
 
 type task struct {
-	phone    int32
-	workload int32
-	place    int // placeLocal, placeCloud or a site index
-	link     int // site whose radio carries the transfers
-	arrival  sim.Time
-	start    sim.Time // computation started
-	finish   sim.Time // last result at the phone
-	service  sim.Time // total compute time at the chosen place
-	first    sim.Time // compute time of the first part (an LLM's prefill)
-	token1   sim.Time // first result (first token) at the phone
-	txStart  sim.Time
-	rxStart  sim.Time
-	txTime   sim.Time
-	rxTime   sim.Time
-	idleMark float64 // phone's idleShare when the task went away
-	idleJ    float64 // the task's share of the phone's idle energy
-	pending  int8    // deliveries still to reach the phone
-	refused  string  // why the task did not run: a results status, or "" if it ran
-	done     bool
+	phone     int32
+	workload  int32
+	place     int // placeLocal, placeCloud or a site index
+	link      int // site whose radio carries the transfers
+	arrival   sim.Time
+	start     sim.Time // computation started
+	finish    sim.Time // last result at the phone
+	service   sim.Time // total compute time at the chosen place
+	first     sim.Time // compute time of the first part (an LLM's prefill)
+	token1    sim.Time // first result (first token) at the phone
+	txStart   sim.Time
+	rxStart   sim.Time
+	txTime    sim.Time
+	rxTime    sim.Time
+	idleMark  float64 // phone's idleShare when the task went away
+	idleJ     float64 // the task's share of the phone's idle energy
+	pending   int8    // deliveries still to reach the phone
+	refused   string  // why the task did not run: a results status, or "" if it ran
+	follower  bool    // computed in a batch led by another task
+	forwarded bool    // sent on to the cloud by a full edge server
+	done      bool
 }
 
 // World runs one policy over one scenario. Build it with NewWorld, run it
@@ -113,8 +115,9 @@ type World struct {
 	local, cloudCost []costs
 	siteCost         [][]costs
 
-	obs    policies.Observation
-	places []int // place of each target in obs.Targets
+	obs      policies.Observation
+	places   []int   // place of each target in obs.Targets
+	batchBuf []int64 // scratch for dispatch
 
 	progress func(now sim.Time)
 	err      error
@@ -138,7 +141,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			name:   fmt.Sprintf("edge-%d", i),
 			up:     topology.SharedLink{Bandwidth: sc.UplinkHz, Channel: sc.Channel},
 			down:   topology.SharedLink{Bandwidth: sc.DownlinkHz, Channel: sc.Channel, SplitPower: true},
-			server: station{servers: s.Servers},
+			server: station{servers: s.Servers, discipline: s.Discipline, limit: s.QueueLimit, batch: s.Batch},
 		}
 	}
 	w.cloud = station{servers: sc.Cloud.Servers}
@@ -505,34 +508,94 @@ func (w *World) stationOf(t *task) *station {
 func (w *World) enqueue(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	st := w.stationOf(t)
-	if st.busy < st.servers {
-		w.startCompute(now, st, id)
+	if st.full() {
+		w.overflow(now, id)
 		return
 	}
-	st.queue.push(id)
+	st.queue.push(id, st.key(t.service, t.arrival+sim.Seconds(w.sc.Workloads[t.workload].Deadline)))
 	st.queuedWork += t.service.Seconds()
+	if st.busy < st.servers {
+		w.dispatch(now, st)
+	}
 }
 
-func (w *World) startCompute(now sim.Time, st *station, id int64) {
+// overflow handles a task that finds its edge server's queue full: it is
+// refused, or forwarded to the cloud over the site's WAN link, as the site
+// says.
+func (w *World) overflow(now sim.Time, id int64) {
 	t := &w.tasks[id]
-	if t.service >= sim.Forever-now {
-		w.fail(fmt.Errorf("mec: task %d: a compute time of %v cannot be simulated", id, t.service))
+	if t.place < 0 || !w.sc.Sites[t.place].ForwardWhenFull {
+		t.refused, t.done, t.finish = results.StatusQueueFull, true, now
+		w.comeBack(now, &w.phones[t.phone], t)
 		return
 	}
+	t.forwarded = true
+	t.place = placeCloud // t.link stays the site: results come back through it
+	c := &w.cloudCost[t.workload]
+	t.first = sim.Seconds(c.first)
+	t.service = t.first + sim.Seconds(c.rest)
+	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
+	w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id)
+}
+
+// dispatch starts the task at the head of st's queue on a free processor,
+// together with the queued tasks of the same vision model behind it, up
+// to the station's batch size: a batch reads the weights once.
+func (w *World) dispatch(now sim.Time, st *station) {
+	lead := st.queue.pop()
+	t := &w.tasks[lead]
+	st.queuedWork -= t.service.Seconds()
 	if t.place == placeLocal {
-		w.heat(now, id)
+		w.heat(now, lead)
+	}
+	service := t.service
+	wl := &w.sc.Workloads[t.workload]
+	if wl.Kind == Vision && st.batch > 1 && st.queue.len() > 0 && w.tasks[st.queue.peek()].workload == t.workload {
+		members := w.batchBuf[:0]
+		for len(members)+1 < st.batch && st.queue.len() > 0 && w.tasks[st.queue.peek()].workload == t.workload {
+			f := st.queue.pop()
+			st.queuedWork -= w.tasks[f].service.Seconds()
+			members = append(members, f)
+		}
+		service = sim.Seconds(w.processorAt(t).VisionBatch(wl.Model, len(members)+1))
+		for _, f := range members {
+			w.startTask(now, f, service, true)
+		}
+		w.batchBuf = members
+	}
+	if service >= sim.Forever-now {
+		w.fail(fmt.Errorf("mec: task %d: a compute time of %v cannot be simulated", lead, service))
+		return
 	}
 	st.busy++
+	st.finishTotal += (now + service).Seconds()
+	w.startTask(now, lead, service, false)
+}
+
+// startTask starts task id's computation, which takes service; a
+// follower in a batch finishes with its leader but frees no processor.
+func (w *World) startTask(now sim.Time, id int64, service sim.Time, follower bool) {
+	t := &w.tasks[id]
 	t.start = now
-	end := now + t.service
-	st.finishTotal += end.Seconds()
+	t.service = service
+	t.follower = follower
 	if w.sc.Workloads[t.workload].Kind == LLM {
 		t.pending = 2
 		w.k.Schedule(now+t.first, w, evFirstDone, id)
 	} else {
 		t.pending = 1
 	}
-	w.k.Schedule(end, w, evComputeDone, id)
+	w.k.Schedule(now+service, w, evComputeDone, id)
+}
+
+func (w *World) processorAt(t *task) devices.Cost {
+	switch t.place {
+	case placeLocal:
+		return w.sc.PhoneCPU
+	case placeCloud:
+		return w.sc.Cloud.Processor
+	}
+	return w.sc.Sites[t.place].Processor
 }
 
 // lastPart is the part of a task's output that completes it: the result,
@@ -576,13 +639,13 @@ func (w *World) firstDone(now sim.Time, id int64) {
 
 func (w *World) computeDone(now sim.Time, id int64) {
 	t := &w.tasks[id]
-	st := w.stationOf(t)
-	st.busy--
-	st.finishTotal -= (t.start + t.service).Seconds()
-	if st.queue.len() > 0 {
-		next := st.queue.pop()
-		st.queuedWork -= w.tasks[next].service.Seconds()
-		w.startCompute(now, st, next)
+	if !t.follower {
+		st := w.stationOf(t)
+		st.busy--
+		st.finishTotal -= (t.start + t.service).Seconds()
+		if st.queue.len() > 0 {
+			w.dispatch(now, st)
+		}
 	}
 	part := w.lastPart(t)
 	if t.place == placeLocal {
@@ -618,10 +681,12 @@ func (w *World) record(id int64, policy string) results.Task {
 		TTFTMet:  true,
 		TPOTMet:  true,
 	}
+	r.Forwarded = t.forwarded
 	if t.refused != "" {
 		r.Status = t.refused
-		r.Start, r.Finish = r.Arrival, r.Arrival
+		r.Start, r.Finish = r.Arrival, t.finish.Seconds()
 		r.TTFTMet, r.TPOTMet = false, false
+		r.Energy = w.sc.TxPowerW*t.txTime.Seconds() + t.idleJ // what it cost before it was refused
 		return r
 	}
 	r.Start = t.start.Seconds()

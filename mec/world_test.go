@@ -429,3 +429,85 @@ func TestFlatBatteryStopsWork(t *testing.T) {
 		t.Errorf("%d tasks ran and %d were refused; want 11 or 12 to run, the rest refused", ran, flat)
 	}
 }
+
+// edgeHeavy is a scenario in which phones offload to one busy edge server:
+// two models, one ten times the other's compute, at 70% load.
+func edgeHeavy(d Discipline, limit int, forward bool, batch int) *Scenario {
+	sc := testScenario(20, 1, 100*sim.Second)
+	big := testModel
+	big.Name, big.MACs = "big", 10*testModel.MACs
+	sc.Workloads = []Workload{
+		{Model: testModel, Rate: 10, Deadline: 0.05},
+		{Model: big, Rate: 1, Deadline: 0.5},
+	}
+	// edge: 2 ms per small task, 20 ms per big one: load 20·(10·2 + 1·20) ms/s = 0.8
+	sc.Sites[0].Discipline, sc.Sites[0].QueueLimit, sc.Sites[0].ForwardWhenFull, sc.Sites[0].Batch = d, limit, forward, batch
+	sc.UplinkHz, sc.DownlinkHz = 1e9, 1e9 // keep the radio out of the way
+	return sc
+}
+
+// TestQueueDisciplines checks the orderings against what queueing theory
+// says of them: shortest-job-first lowers the mean time in system below
+// FIFO's (it minimises mean waiting among non-preemptive disciplines), and
+// earliest-deadline-first misses no more deadlines than FIFO.
+func TestQueueDisciplines(t *testing.T) {
+	sum := map[Discipline]results.PolicySummary{}
+	for _, d := range []Discipline{FIFO, SJF, EDF} {
+		sum[d] = results.Summarize("test", run(t, edgeHeavy(d, 0, false, 1), sim.NewStreams(8), policies.EdgeNearest{}))
+	}
+	if !(sum[SJF].MeanLatency < sum[FIFO].MeanLatency) {
+		t.Errorf("SJF mean %.5f s, FIFO %.5f s: want SJF lower", sum[SJF].MeanLatency, sum[FIFO].MeanLatency)
+	}
+	if sum[EDF].DeadlineMiss > sum[FIFO].DeadlineMiss {
+		t.Errorf("EDF misses %.4f, FIFO %.4f: want EDF no higher", sum[EDF].DeadlineMiss, sum[FIFO].DeadlineMiss)
+	}
+	t.Logf("mean latency FIFO %.2f ms, SJF %.2f ms, EDF %.2f ms; misses %.3f %.3f %.3f",
+		1e3*sum[FIFO].MeanLatency, 1e3*sum[SJF].MeanLatency, 1e3*sum[EDF].MeanLatency,
+		sum[FIFO].DeadlineMiss, sum[SJF].DeadlineMiss, sum[EDF].DeadlineMiss)
+}
+
+// TestAdmissionControl checks a full queue: refused tasks are recorded as
+// queue-full; with forwarding they run in the cloud instead.
+func TestAdmissionControl(t *testing.T) {
+	refused := results.Summarize("test", run(t, edgeHeavy(FIFO, 1, false, 1), sim.NewStreams(8), policies.EdgeNearest{}))
+	if refused.Refused == 0 || refused.Forwarded != 0 {
+		t.Errorf("refuse mode: %d refused, %d forwarded", refused.Refused, refused.Forwarded)
+	}
+	tasks := run(t, edgeHeavy(FIFO, 1, true, 1), sim.NewStreams(8), policies.EdgeNearest{})
+	fwd := results.Summarize("test", tasks)
+	if fwd.Refused != 0 || fwd.Forwarded == 0 || fwd.PlaceFractions["cloud"] == 0 {
+		t.Errorf("forward mode: %d refused, %d forwarded, cloud share %v", fwd.Refused, fwd.Forwarded, fwd.PlaceFractions["cloud"])
+	}
+	for _, task := range tasks {
+		if task.Forwarded && (task.Place != "cloud" || task.Latency < 0.08) {
+			t.Fatalf("forwarded task %d at %s in %.4f s: want the cloud, after the WAN round trip", task.ID, task.Place, task.Latency)
+		}
+	}
+}
+
+// TestBatchingRaisesThroughput checks that a memory-bound edge server
+// serves an overload in batches: weights are read once per batch, so the
+// same load that swamps it one image at a time is carried with batches.
+func TestBatchingRaisesThroughput(t *testing.T) {
+	mk := func(batch int) *Scenario {
+		sc := edgeHeavy(FIFO, 0, false, batch)
+		sc.Workloads = sc.Workloads[:1]
+		sc.Workloads[0].Rate = 20 // 400 tasks/s
+		// 1e6 params at fp32 = 4 MB read per call at 1 GB/s: 4 ms; compute
+		// 0.2 ms per image.
+		d := &devices.Device{Name: "membound", MemoryBytes: 1e12, UsableMemory: 1, Bandwidth: 1e9, PairShare: 1}
+		d.Processors = []devices.Processor{{Name: "g", Kind: devices.GPU, BWShare: 1, ActiveW: 50}}
+		d.Processors[0].Peak[devices.FP32] = testModel.Ops() / 0.0002
+		sc.Sites[0].Processor = devices.Placement{Device: d, Proc: &d.Processors[0], Engine: &devices.Engine{Name: "t"},
+			F: devices.Factors{Kind: devices.GPU, DType: devices.FP32, ComputeEff: 1, MemEff: 1}}
+		sc.Duration = 10 * sim.Second
+		return sc
+	}
+	one := results.Summarize("test", run(t, mk(1), sim.NewStreams(5), policies.EdgeNearest{}))
+	many := results.Summarize("test", run(t, mk(16), sim.NewStreams(5), policies.EdgeNearest{}))
+	// One at a time the load is 400 × 4.2 ms = 1.7: the queue grows
+	// without bound. In batches of 16 (7.2 ms) it is 400 × 0.45 ms = 0.18.
+	if !(many.MeanLatency < one.MeanLatency/10) {
+		t.Errorf("mean latency batch 16: %.4f s, batch 1: %.4f s; want batching far faster", many.MeanLatency, one.MeanLatency)
+	}
+}

@@ -15,6 +15,7 @@ var taskColumns = [...]string{
 	"arrival_s", "start_s", "finish_s", "place", "status",
 	"latency_s", "energy_j", "deadline_s", "deadline_met",
 	"ttft_s", "tpot_s", "ttft_met", "tpot_met",
+	"forwarded", "handovers",
 }
 
 // formatFloat is the one float format of tasks.csv: the shortest decimal
@@ -53,6 +54,8 @@ func WriteTasksCSV(w io.Writer, tasks []Task) error {
 		row[15] = formatFloat(t.TPOT)
 		row[16] = strconv.FormatBool(t.TTFTMet)
 		row[17] = strconv.FormatBool(t.TPOTMet)
+		row[18] = strconv.FormatBool(t.Forwarded)
+		row[19] = strconv.Itoa(t.Handovers)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -120,6 +123,8 @@ func ReadTasksCSV(r io.Reader) ([]Task, error) {
 		t.TPOT = p.float(15)
 		t.TTFTMet = p.bool(16)
 		t.TPOTMet = p.bool(17)
+		t.Forwarded = p.bool(18)
+		t.Handovers = p.int(19)
 		if p.err != nil {
 			return nil, p.err
 		}

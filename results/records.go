@@ -12,7 +12,7 @@ type Task struct {
 	Start    float64 // when its computation started at the chosen place
 	Finish   float64 // when its result was back on the phone
 	Place    string  // where it ran: "local", "edge-0", "edge-1", …, "cloud"
-	Status   string  // "ok", or why it did not run: "no-memory", "battery-flat"
+	Status   string  // "ok", or why it did not run: "no-memory", "battery-flat", "queue-full"
 	Latency  float64 // Finish − Arrival, in seconds
 	Energy   float64 // device energy spent on the task, in joules
 	Deadline float64 // relative deadline, in seconds
@@ -21,6 +21,9 @@ type Task struct {
 	TPOT     float64 // LLM: mean time per output token after the first, at the phone; 0 for vision
 	TTFTMet  bool    // LLM: TTFT within its service-level objective; true for vision
 	TPOTMet  bool    // LLM: TPOT within its service-level objective; true for vision
+
+	Forwarded bool // sent on to the cloud by a full edge server (Place is then "cloud")
+	Handovers int  // handovers of the task's phone while the task was in flight
 }
 
 // Task statuses.
@@ -28,6 +31,7 @@ const (
 	StatusOK          = "ok"
 	StatusNoMemory    = "no-memory"    // the model does not fit the memory where the policy sent it
 	StatusBatteryFlat = "battery-flat" // the phone's battery had run flat: it takes no more work
+	StatusQueueFull   = "queue-full"   // the edge server's queue was full and the site refuses overflow
 )
 
 // PolicySummary is the per-policy part of summary.json.
@@ -43,6 +47,9 @@ type PolicySummary struct {
 	MeanEnergy     float64            `json:"mean_energy_j"`
 	TotalEnergy    float64            `json:"total_energy_j"`
 	PlaceFractions map[string]float64 `json:"place_fractions"`
+
+	Forwarded int `json:"tasks_forwarded"` // completed in the cloud after a full edge server sent them on
+	Handovers int `json:"handovers"`       // handovers that tasks in flight went through
 
 	// LLM requests among the completed tasks.
 	LLMTasks    int     `json:"llm_tasks"`

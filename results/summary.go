@@ -35,9 +35,13 @@ func Summarize(policy string, tasks []Task) PolicySummary {
 		if t.Policy != policy {
 			continue
 		}
+		s.Handovers += t.Handovers
 		if t.Status != "" && t.Status != StatusOK {
 			s.Refused++
 			continue
+		}
+		if t.Forwarded {
+			s.Forwarded++
 		}
 		if t.Kind == "llm" {
 			ttft = append(ttft, t.TTFT)

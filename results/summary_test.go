@@ -181,6 +181,8 @@ func TestWriteSummaryJSON(t *testing.T) {
         "edge-0": 0.5,
         "local": 0.5
       },
+      "tasks_forwarded": 0,
+      "handovers": 0,
       "llm_tasks": 0,
       "mean_ttft_s": 0,
       "p95_ttft_s": 0,
