@@ -105,13 +105,18 @@ func (l Link) PathLoss(d float64) float64 {
 // Range.
 func (l Link) InRange(d float64) bool { return d >= 0 && d <= l.Range }
 
+// ReceivedWatts returns the power in watts received d metres from the
+// sender, TxDBm − PathLoss(d), in or out of range: what a
+// topology.SharedLink needs when several D2D transfers share one channel.
+func (l Link) ReceivedWatts(d float64) float64 { return topology.DBmToWatts(l.TxDBm - l.PathLoss(d)) }
+
 // Rate returns the link's rate in bit/s between phones d metres apart, or
 // 0 beyond its range.
 func (l Link) Rate(d float64) float64 {
 	if !l.InRange(d) {
 		return 0
 	}
-	return l.Channel().Rate(l.BandwidthHz, topology.DBmToWatts(l.TxDBm-l.PathLoss(d)))
+	return l.Channel().Rate(l.BandwidthHz, l.ReceivedWatts(d))
 }
 
 // TransferTime returns the seconds to send bytes between phones d metres

@@ -17,7 +17,7 @@ import (
 const (
 	MetricTokensPerS  = "tokens_per_s"  // prefill: prompt tokens per second; decode: 1 / time per step
 	MetricMSPerToken  = "ms_per_token"  // decode: one step; prefill: the prompt's time per token
-	MetricMSPerImage  = "ms_per_image"  // one input of a vision model (times the crops the notes name)
+	MetricMSPerImage  = "ms_per_image"  // one image: the crops the notes name (else one input), in batches of the row's batch
 	MetricMSPerKernel = "ms_per_kernel" // one matrix multiplication
 	MetricMSTotal     = "ms_total"      // a whole prefill, or a whole decode of the tokens the notes name
 	MetricWatts       = "W"             // power while working
@@ -242,6 +242,10 @@ var (
 	notesLayer = regexp.MustCompile(`(?i)hetero-layer`)
 )
 
+// maxDecodeSteps bounds the decode steps (and crops) a row's notes may
+// name, so that a typo cannot make Calibrate loop for hours.
+const maxDecodeSteps = 100_000
+
 // resolve maps a row onto the catalogues, or says which part of it does
 // not resolve and why.
 func resolve(c *Catalogue, w *workloads.Catalogue, p Point) (*job, string, error) {
@@ -326,7 +330,9 @@ func resolve(c *Catalogue, w *workloads.Catalogue, p Point) (*job, string, error
 			}
 		}
 		if m := notesCrops.FindStringSubmatch(p.Notes); m != nil {
-			j.count, _ = strconv.Atoi(m[1])
+			if j.count, _ = strconv.Atoi(m[1]); j.count < 1 || j.count > maxDecodeSteps {
+				return nil, CauseMetric, fmt.Errorf("an image of %s crops: want 1 to %d", m[1], maxDecodeSteps)
+			}
 		}
 		if j.proc == nil {
 			return nil, CauseMetric, errors.New("vision models are not split between GPU and NPU")
@@ -350,6 +356,9 @@ func resolve(c *Catalogue, w *workloads.Catalogue, p Point) (*job, string, error
 				return nil, CauseMetric, fmt.Errorf("a decode %s row must say in its notes how many tokens it decodes (\"decode of ~46 tokens\")", p.Metric)
 			}
 			j.count, _ = strconv.Atoi(m[1])
+			if j.count < 1 || j.count > maxDecodeSteps {
+				return nil, CauseMetric, fmt.Errorf("a decode of %s tokens: want 1 to %d", m[1], maxDecodeSteps)
+			}
 		}
 	case workloads.KindGEMM:
 		if j.gemm, err = workloads.ParseGEMM(name); err != nil {
@@ -445,7 +454,12 @@ func (j *job) predictOne(pl Placement) (float64, error) {
 	var t float64
 	switch j.kind {
 	case workloads.KindVision:
-		t = float64(j.count) * pl.Vision(j.vision)
+		// The image's inputs (crops) in batches of the row's batch size.
+		b := max(p.Batch, 1)
+		t = float64(j.count/b) * pl.VisionBatch(j.vision, b)
+		if rest := j.count % b; rest > 0 {
+			t += pl.VisionBatch(j.vision, rest)
+		}
 	case workloads.KindGEMM:
 		t = pl.Kernel(j.gemm, j.quant)
 	case workloads.KindLLM:

@@ -181,6 +181,14 @@ func TestCalibrateHandComputed(t *testing.T) {
 			p.Device, p.Processor, p.Model, p.Quant, p.Phase, p.Tokens, p.Metric =
 				"Toy Phone, 1 core", "cpu", "MobileNetV2", "FP32", "image", 0, MetricMSPerImage
 		}), 1e3 * (600e6/(0.025e12*0.4) + 1e-3)},
+		// An image of 3 crops in batches of 2 on the NPU, fp16: a batch
+		// reads the 3.47 M weights once and each crop's 6,896,776 bytes of
+		// feature maps (× 2 bytes, traffic 1) over 40 GB/s, which binds
+		// (the 0.6 GOP a crop takes 0.12 ms at 5 TFLOPS); 0.5 ms per call.
+		{"vision in batches", toyPoint("v2", func(p *Point) {
+			p.Model, p.Quant, p.Phase, p.Tokens, p.Batch, p.Metric, p.Notes =
+				"MobileNetV2", "fp16", "image", 0, 2, MetricMSPerImage, "1024x512 image = 3 crops"
+		}), 1e3 * ((3.47e6*2+2*6896776*2)/npuBW + 0.5e-3 + (3.47e6*2+6896776*2)/npuBW + 0.5e-3)},
 		// A GEMV of 4096×4096 4-bit weights (4.5 bits: 9,437,184 bytes)
 		// and 2·4096 fp16 activations and results over 50 GB/s, plus 0.1 ms.
 		{"kernel", toyPoint("k1", func(p *Point) {

@@ -14,4 +14,12 @@
 //
 // All figures are data, embedded from data/*.toml with their sources, and
 // can be replaced from a file.
+//
+// The model is held to published measurements: data/points.csv (with the
+// dossier it comes from, data/points.md). Calibrate predicts each row of
+// such a table and scores the predictions; Fit fits the engines' factors
+// (and a device's own, where it has enough rows) to it with
+// gonum/optimize, and data/fitted.toml ships the result;
+// LeaveOneDeviceOut measures how well a device nobody measured is
+// predicted.
 package devices

@@ -44,25 +44,10 @@ const calibrationPad = 1.5
 // predicted row is an error, as is a value that is not positive and
 // finite.
 func CalibrationScatter(c *results.Calibration) (*plot.Plot, error) {
-	byProc := map[string]plotter.XYs{}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for i := range c.Rows {
-		r := &c.Rows[i]
-		if !r.Supported() {
-			continue
-		}
-		for _, v := range []float64{r.Measured, r.Predicted} {
-			if !(v > 0) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("plots: calibration: row %s: value %v, want a positive finite number", r.ID, v)
-			}
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		byProc[r.Processor] = append(byProc[r.Processor], plotter.XY{X: r.Measured, Y: r.Predicted})
+	procs, byProc, lo, hi, err := calibrationData(c)
+	if err != nil {
+		return nil, err
 	}
-	if len(byProc) == 0 {
-		return nil, errors.New("plots: calibration: no predicted rows")
-	}
-	lo, hi = lo/calibrationPad, hi*calibrationPad
 
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Cost model against %d measurements (MAPE %.1f%%)", c.Predicted, 100*c.MAPE)
@@ -95,11 +80,6 @@ func CalibrationScatter(c *results.Calibration) (*plot.Plot, error) {
 		p.Add(l)
 	}
 
-	procs := make([]string, 0, len(byProc))
-	for name := range byProc {
-		procs = append(procs, name)
-	}
-	slices.Sort(procs)
 	for i, name := range procs {
 		sc, err := plotter.NewScatter(byProc[name])
 		if err != nil {
@@ -115,6 +95,35 @@ func CalibrationScatter(c *results.Calibration) (*plot.Plot, error) {
 		a.Min, a.Max = lo, hi
 	}
 	return p, nil
+}
+
+// calibrationData returns the points of CalibrationScatter, (measured,
+// predicted) by processor with the processors sorted, and the range of both
+// axes.
+func calibrationData(c *results.Calibration) (procs []string, byProc map[string]plotter.XYs, lo, hi float64, err error) {
+	byProc = map[string]plotter.XYs{}
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for i := range c.Rows {
+		r := &c.Rows[i]
+		if !r.Supported() {
+			continue
+		}
+		for _, v := range []float64{r.Measured, r.Predicted} {
+			if !(v > 0) || math.IsInf(v, 0) {
+				return nil, nil, 0, 0, fmt.Errorf("plots: calibration: row %s: value %v, want a positive finite number", r.ID, v)
+			}
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		byProc[r.Processor] = append(byProc[r.Processor], plotter.XY{X: r.Measured, Y: r.Predicted})
+	}
+	if len(byProc) == 0 {
+		return nil, nil, 0, 0, errors.New("plots: calibration: no predicted rows")
+	}
+	for name := range byProc {
+		procs = append(procs, name)
+	}
+	slices.Sort(procs)
+	return procs, byProc, lo / calibrationPad, hi * calibrationPad, nil
 }
 
 // decadeTicks marks every power of ten of a log axis, labelling at most

@@ -68,6 +68,31 @@ func (l *SharedLink) Start(now sim.Time, id int64, bits, rxW float64) error {
 	return nil
 }
 
+// SetReceived changes the received power of transfer id from now on, as
+// when its phone moves or the fading is redrawn. It reports whether the
+// transfer is on the link.
+func (l *SharedLink) SetReceived(now sim.Time, id int64, rxW float64) bool {
+	if !(rxW > 0) {
+		return false
+	}
+	l.advance(now)
+	for i := range l.flows {
+		if l.flows[i].id == id {
+			l.flows[i].rxW = rxW
+			l.rerate()
+			return true
+		}
+	}
+	return false
+}
+
+// Each calls f for every transfer under way, in start order.
+func (l *SharedLink) Each(f func(id int64)) {
+	for i := range l.flows {
+		f(l.flows[i].id)
+	}
+}
+
 // NextCompletion returns the transfer that will finish first if nothing
 // changes, and when. Times are rounded up to the next nanosecond, so the
 // transfer is complete when the event fires. A transfer that would never

@@ -143,3 +143,21 @@ func TestNeverFinishingTransfer(t *testing.T) {
 		t.Errorf("NextCompletion = %v, %v; want Forever", at, ok)
 	}
 }
+
+// TestSetReceivedMidTransfer checks a rate change part-way: 10 Mbit at
+// 40 Mbit/s for 0.1 s (4 Mbit sent), then the SNR drops from 15 to 3 over
+// the whole band, so the last 6 Mbit go at 10 MHz · log2(4) = 20 Mbit/s and
+// take 0.3 s: done at 0.4 s.
+func TestSetReceivedMidTransfer(t *testing.T) {
+	l, rx := newTestLink()
+	must(t, l.Start(0, 1, 10e6, rx))
+	if !l.SetReceived(secs(0.1), 1, rx/5) {
+		t.Fatal("transfer not found")
+	}
+	if _, at, _ := l.NextCompletion(); !closeTime(at, 0.4) {
+		t.Errorf("completion at %v, want 0.4 s", at)
+	}
+	if l.SetReceived(secs(0.2), 99, rx) {
+		t.Error("unknown transfer reported found")
+	}
+}

@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"errors"
 	"fmt"
 	"math"
 )
@@ -89,6 +88,3 @@ func (t *CQITable) index(sinr float64) int {
 	}
 	return -1
 }
-
-// errNoTable is returned for a CQI table name the catalogue lacks.
-var errNoTable = errors.New("no such CQI table")

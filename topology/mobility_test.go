@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"math"
@@ -25,14 +26,14 @@ func mobilityStreams(t testing.TB) sim.Streams {
 	return sim.NewStreams(seed).Derive(t.Name())
 }
 
-// ksCritical01 is the large-sample critical value of the one-sample
+// mobilityKSCritical01 is the large-sample critical value of the one-sample
 // Kolmogorov–Smirnov statistic at level 0.01, times √n (Smirnov 1948;
 // e.g. Massey 1951, Table 1: 1.63/√n).
-const ksCritical01 = 1.628
+const mobilityKSCritical01 = 1.628
 
-// ksStatistic returns sup |F_n(x) − F(x)| for the sample xs (sorted in
+// mobilityKS returns sup |F_n(x) − F(x)| for the sample xs (sorted in
 // place) against the continuous CDF cdf.
-func ksStatistic(xs []float64, cdf func(float64) float64) float64 {
+func mobilityKS(xs []float64, cdf func(float64) float64) float64 {
 	slices.Sort(xs)
 	n := float64(len(xs))
 	d := 0.0
@@ -162,9 +163,9 @@ func mobilityCases() []mobilityCase {
 	}
 }
 
-// collectLegs returns m's legs from t for horizon, or until it stops for
+// collectMobilityLegs returns m's legs from t for horizon, or until it stops for
 // ever.
-func collectLegs(m Mobility, t, horizon sim.Time) []Leg {
+func collectMobilityLegs(m Mobility, t, horizon sim.Time) []Leg {
 	var legs []Leg
 	for l := range m.Legs(t) {
 		legs = append(legs, l)
@@ -187,7 +188,7 @@ func TestMobilityPaths(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			legs := collectLegs(m, 0, horizon)
+			legs := collectMobilityLegs(m, 0, horizon)
 			if len(legs) == 0 {
 				t.Fatal("no legs")
 			}
@@ -216,7 +217,7 @@ func TestMobilityPaths(t *testing.T) {
 			// does not change it.
 			m2, _ := c.new(s.Rand("path"))
 			m2.Position(0)
-			if legs2 := collectLegs(m2, 0, horizon); !slices.Equal(legs, legs2) {
+			if legs2 := collectMobilityLegs(m2, 0, horizon); !slices.Equal(legs, legs2) {
 				t.Fatalf("same stream, different path")
 			}
 		})
@@ -309,7 +310,7 @@ func TestRandomWaypointStationaryStart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	crit := ksCritical01 / math.Sqrt(users)
+	crit := mobilityKSCritical01 / math.Sqrt(users)
 	for _, at := range []sim.Time{0, 300 * sim.Second, 5000 * sim.Second} {
 		speeds := make([]float64, users)
 		var mean float64
@@ -321,7 +322,7 @@ func TestRandomWaypointStationaryStart(t *testing.T) {
 			}
 			mean += speeds[i] / users
 		}
-		d := ksStatistic(speeds, cdf)
+		d := mobilityKS(speeds, cdf)
 		t.Logf("t=%v: KS D=%.4f (critical %.4f), mean speed %.4f m/s (theory %.4f)", at, d, crit, mean, cfg.MeanSpeed())
 		if d > crit {
 			t.Errorf("t=%v: speeds across users are not ∝ 1/v: KS D = %.4f > %.4f", at, d, crit)
@@ -376,7 +377,7 @@ func TestRandomWaypointTimeAverageSpeed(t *testing.T) {
 	if math.Abs(mean-want) > meanTol*want {
 		t.Errorf("time-average speed %.4f, want %.4f ± %.1f%%", mean, want, 100*meanTol)
 	}
-	slices.SortFunc(samples, func(a, b sample) int { return cmpFloat(a.v, b.v) })
+	slices.SortFunc(samples, func(a, b sample) int { return cmp.Compare(a.v, b.v) })
 	cdf := stationarySpeedCDF(cfg.MinSpeed, cfg.MaxSpeed)
 	var acc, d float64
 	for _, x := range samples {
@@ -389,16 +390,6 @@ func TestRandomWaypointTimeAverageSpeed(t *testing.T) {
 	if d > cdfTol {
 		t.Errorf("time-weighted speed CDF is %.4f from theory, want ≤ %v", d, cdfTol)
 	}
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // TestRandomWaypointCentre checks the stationary spatial density: users
@@ -599,7 +590,7 @@ func gmStepVelocities(m *GaussMarkov, n int) (speeds, dirs []float64) {
 	return speeds, dirs
 }
 
-func meanSD(xs []float64) (mean, sd float64) {
+func mobilityMeanSD(xs []float64) (mean, sd float64) {
 	for _, x := range xs {
 		mean += x
 	}
@@ -610,9 +601,9 @@ func meanSD(xs []float64) (mean, sd float64) {
 	return mean, math.Sqrt(sd / float64(len(xs)-1))
 }
 
-// lag1 returns the lag-one autocorrelation of xs.
-func lag1(xs []float64) float64 {
-	mean, sd := meanSD(xs)
+// mobilityLag1 returns the lag-one autocorrelation of xs.
+func mobilityLag1(xs []float64) float64 {
+	mean, sd := mobilityMeanSD(xs)
 	var c float64
 	for i := 1; i < len(xs); i++ {
 		c += (xs[i] - mean) * (xs[i-1] - mean)
@@ -621,10 +612,10 @@ func lag1(xs []float64) float64 {
 }
 
 // A far-away border: the walk never reaches it in these tests.
-var hugeArea = Rect{Min: Point{-1e9, -1e9}, Max: Point{1e9, 1e9}}
+var gmHugeArea = Rect{Min: Point{-1e9, -1e9}, Max: Point{1e9, 1e9}}
 
 func TestGaussMarkovConstantVelocity(t *testing.T) {
-	cfg := GaussMarkovConfig{Area: hugeArea, Step: sim.Second, Alpha: 1, MeanSpeed: 2, SpeedStdDev: 1,
+	cfg := GaussMarkovConfig{Area: gmHugeArea, Step: sim.Second, Alpha: 1, MeanSpeed: 2, SpeedStdDev: 1,
 		MeanDirection: 1, DirectionStdDev: 1, EdgeMargin: 10}
 	m, err := NewGaussMarkov(cfg, mobilityStreams(t).Rand("gm"))
 	if err != nil {
@@ -664,23 +655,23 @@ func TestGaussMarkovMemory(t *testing.T) {
 	)
 	for _, alpha := range []float64{0, 0.5, 0.75, 0.9} {
 		t.Run(fmt.Sprint("alpha=", alpha), func(t *testing.T) {
-			cfg := GaussMarkovConfig{Area: hugeArea, Step: sim.Second, Alpha: alpha, MeanSpeed: 1.5, SpeedStdDev: 0.3,
+			cfg := GaussMarkovConfig{Area: gmHugeArea, Step: sim.Second, Alpha: alpha, MeanSpeed: 1.5, SpeedStdDev: 0.3,
 				MeanDirection: 1, DirectionStdDev: 0.4}
 			m, err := NewGaussMarkov(cfg, mobilityStreams(t).Rand("gm"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			speeds, dirs := gmStepVelocities(m, steps)
-			mean, sd := meanSD(speeds)
-			r := lag1(speeds)
-			dmean, dsd := meanSD(dirs)
+			mean, sd := mobilityMeanSD(speeds)
+			r := mobilityLag1(speeds)
+			dmean, dsd := mobilityMeanSD(dirs)
 			t.Logf("speed mean %.4f (s̄ 1.5) sd %.4f (σ 0.3) lag-1 autocorrelation %.4f (α %v); direction mean %.4f (d̄ 1) sd %.4f (σ 0.4) lag-1 %.4f",
-				mean, sd, r, alpha, dmean, dsd, lag1(dirs))
+				mean, sd, r, alpha, dmean, dsd, mobilityLag1(dirs))
 			if math.Abs(mean-1.5) > meanTol || math.Abs(sd-0.3) > sdTol || math.Abs(r-alpha) > acfTol {
 				t.Errorf("speed: mean %.4f sd %.4f lag-1 %.4f, want 1.5, 0.3, %v", mean, sd, r, alpha)
 			}
-			if math.Abs(dmean-1) > 0.05 || math.Abs(dsd-0.4) > sdTol || math.Abs(lag1(dirs)-alpha) > acfTol {
-				t.Errorf("direction: mean %.4f sd %.4f lag-1 %.4f, want 1, 0.4, %v", dmean, dsd, lag1(dirs), alpha)
+			if math.Abs(dmean-1) > 0.05 || math.Abs(dsd-0.4) > sdTol || math.Abs(mobilityLag1(dirs)-alpha) > acfTol {
+				t.Errorf("direction: mean %.4f sd %.4f lag-1 %.4f, want 1, 0.4, %v", dmean, dsd, mobilityLag1(dirs), alpha)
 			}
 		})
 	}
