@@ -156,6 +156,20 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		cl.Servers = defaultCloudServers
 	}
 
+	d := &c.D2D
+	if unset("d2d.link", d.Link == "") {
+		d.Link = "wifi-direct-5g-20"
+	}
+	if unset("d2d.cluster_radius_m", d.RadiusM == 0) && d.Clusters == 0 {
+		d.RadiusM = 150
+	}
+	if unset("d2d.min_battery", d.MinBattery == 0) {
+		d.MinBattery = 0.2
+	}
+	if unset("d2d.max_queue", d.MaxQueue == 0) {
+		d.MaxQueue = 2
+	}
+
 	for i := range c.Workloads {
 		w := &c.Workloads[i]
 		k := fmt.Sprintf("workload[%d].", i)

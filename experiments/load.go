@@ -28,6 +28,7 @@ type Known struct {
 	Models     []string // vision models, for [[workload]] model
 	LLMs       []string // LLMs, for [[workload]] model with kind = "llm"
 	Quants     []string // quantisations, for [[workload]] quant
+	D2DLinks   []string // D2D link presets, for d2d.link
 	Processors []string // device profiles, for the phones', edges' and cloud's processor
 	Policies   []string // registered policies, for policies
 }
@@ -261,6 +262,22 @@ func (c *Config) Validate(known Known) error {
 		v.positive(k+"rate", w.Rate)
 		if w.Deadline <= 0 {
 			v.add(k+"deadline", "must be > 0, got %v", w.Deadline)
+		}
+	}
+
+	if d := c.D2D; d.Enabled {
+		if !slices.Contains(known.D2DLinks, d.Link) {
+			v.add("d2d.link", "unknown D2D link %q; %s", d.Link, knownList("links", known.D2DLinks))
+		}
+		if d.Clusters < 0 || d.Clusters > p.Count {
+			v.add("d2d.clusters", "must be between 0 and phones.count (%d), got %d", p.Count, d.Clusters)
+		}
+		if d.Clusters == 0 {
+			v.positive("d2d.cluster_radius_m", d.RadiusM)
+		}
+		v.between("d2d.min_battery", d.MinBattery, 0, 1)
+		if d.MaxQueue < 0 {
+			v.add("d2d.max_queue", "must be >= 0 (0 for no limit), got %d", d.MaxQueue)
 		}
 	}
 

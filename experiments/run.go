@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
 	"github.com/mecsim/mecsim/mec"
 	"github.com/mecsim/mecsim/policies"
@@ -22,6 +23,7 @@ type Env struct {
 	Models     *workloads.Catalogue
 	Processors *devices.Catalogue
 	Policies   *policies.Registry
+	D2DLinks   []string // names of the D2D link presets
 }
 
 // DefaultEnv returns the built-in catalogues and policies.
@@ -34,7 +36,15 @@ func DefaultEnv() (Env, error) {
 	if err != nil {
 		return Env{}, fmt.Errorf("processor catalogue: %w", err)
 	}
-	return Env{Models: models, Processors: procs, Policies: policies.Builtin()}, nil
+	links, err := d2d.Presets()
+	if err != nil {
+		return Env{}, fmt.Errorf("d2d link presets: %w", err)
+	}
+	names := make([]string, len(links))
+	for i, l := range links {
+		names[i] = l.Name
+	}
+	return Env{Models: models, Processors: procs, Policies: policies.Builtin(), D2DLinks: names}, nil
 }
 
 // Known returns the names the environment knows, for validation.
@@ -44,6 +54,7 @@ func (e Env) Known() Known {
 		LLMs:       e.Models.LLMNames(),
 		Quants:     e.Models.QuantNames(),
 		Processors: e.Processors.PresetNames(),
+		D2DLinks:   e.D2DLinks,
 		Policies:   e.Policies.Names(),
 	}
 }
@@ -118,6 +129,17 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 			return nil, fmt.Errorf("workload[%d].model: %w", i, err)
 		}
 		sc.Workloads = append(sc.Workloads, w)
+	}
+	if d := c.D2D; d.Enabled {
+		link, err := d2d.Preset(d.Link)
+		if err != nil {
+			return nil, fmt.Errorf("d2d.link: %w", err)
+		}
+		cfg := d2d.Config{K: d.Clusters}
+		if d.Clusters == 0 {
+			cfg.MaxRadius = d.RadiusM
+		}
+		sc.D2D = &mec.D2D{Link: link, Rule: d2d.AcceptRule{MinBattery: d.MinBattery, MaxQueueLen: d.MaxQueue}, Cluster: cfg}
 	}
 	return sc, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
 	"github.com/mecsim/mecsim/policies"
 	"github.com/mecsim/mecsim/sim"
@@ -110,6 +111,58 @@ func (w *World) observe(now sim.Time, id int64) {
 		OutOfMemory:  c.fitErr != nil,
 	})
 	w.places = append(w.places, placeCloud)
+
+	if w.sc.D2D != nil {
+		w.observePeers(now, t, ph, inBits, outBits)
+	}
+}
+
+// observePeers lists the phone's cluster peers that are in D2D range and
+// would accept the task, in index order.
+func (w *World) observePeers(now sim.Time, t *task, ph *phone, inBits, outBits float64) {
+	link := &w.sc.D2D.Link
+	c := &w.local[t.workload]
+	cl := w.clusters.ClusterOf(int(t.phone))
+	if cl == nil {
+		return
+	}
+	for _, p := range cl.Members {
+		if p == int(t.phone) {
+			continue
+		}
+		peer := &w.phones[p]
+		d := ph.pos.Dist(peer.pos)
+		rate := link.Rate(d)
+		if !(rate > 0) {
+			continue
+		}
+		wait := peer.cpu.wait(now)
+		ok, _ := w.sc.D2D.Rule.Accept(d2d.State{
+			Battery:   peer.battery.Fraction(),
+			QueueLen:  peer.cpu.length(),
+			QueueWork: wait,
+		})
+		if !ok || peer.flat {
+			continue
+		}
+		up, down := inBits/rate, outBits/rate
+		wait = max(0, wait-up)
+		w.obs.Targets = append(w.obs.Targets, policies.Target{
+			Kind:         policies.D2D,
+			Name:         w.peerNames[p],
+			Index:        p,
+			Distance:     d,
+			UplinkRate:   rate,
+			TransferTime: up + down,
+			QueueLen:     peer.cpu.length(),
+			QueueWait:    wait,
+			ComputeTime:  c.first + c.rest,
+			FirstTime:    c.first,
+			Energy:       link.TxElectricalW*up + link.RxElectricalW*down + w.sc.IdlePowerW*(wait+c.first+c.rest),
+			OutOfMemory:  c.fitErr != nil,
+		})
+		w.places = append(w.places, w.peerPlace(p))
+	}
 }
 
 // radioTimes estimates the upload and download times through site s for a

@@ -1,6 +1,7 @@
 package mec
 
 import (
+	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
 	"github.com/mecsim/mecsim/sim"
 	"github.com/mecsim/mecsim/topology"
@@ -29,6 +30,17 @@ type Scenario struct {
 	Sites     []Site
 	Cloud     CloudSite
 	Workloads []Workload
+
+	// D2D, if set, groups phones into clusters whose members may run each
+	// other's tasks over device-to-device links.
+	D2D *D2D
+}
+
+// D2D configures device-to-device offloading.
+type D2D struct {
+	Link    d2d.Link       // the radio between peers
+	Rule    d2d.AcceptRule // when a peer takes work
+	Cluster d2d.Config     // how phones are grouped
 }
 
 // Site is an edge site: a base station and, beside it, a server that takes

@@ -46,10 +46,16 @@ type station struct {
 	// in seconds (a sum of integer times could overflow on long runs).
 	queuedWork  float64
 	finishTotal float64
+
+	// Tasks on their way: sent here by a decision, not yet arrived. Phones
+	// count them, as a server that accepts a task reserves room for it;
+	// otherwise every phone would see the same idle server and herd to it.
+	incoming     int
+	incomingWork float64
 }
 
-// length returns the tasks queued or in service.
-func (s *station) length() int { return s.busy + s.queue.len() }
+// length returns the tasks queued, in service or on their way.
+func (s *station) length() int { return s.busy + s.queue.len() + s.incoming }
 
 // full reports whether a task arriving now would find no room to wait.
 func (s *station) full() bool {
@@ -59,11 +65,11 @@ func (s *station) full() bool {
 // wait estimates how long a task arriving now waits before it starts: the
 // work ahead of it spread over the processors, or zero if one is free.
 func (s *station) wait(now sim.Time) float64 {
-	if s.busy < s.servers {
+	if s.busy+s.queue.len()+s.incoming < s.servers {
 		return 0
 	}
 	remaining := max(0, s.finishTotal-float64(s.busy)*now.Seconds())
-	return (s.queuedWork + remaining) / float64(s.servers)
+	return (s.queuedWork + s.incomingWork + remaining) / float64(s.servers)
 }
 
 // key is the priority of a task under the station's discipline: smaller

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
 	"github.com/mecsim/mecsim/policies"
 	"github.com/mecsim/mecsim/results"
@@ -22,6 +23,8 @@ const (
 	evWANDown                   // delivery ref reached the cell site from the cloud
 	evFirstDone                 // task ID's first part of computation (a prefill) finished
 	evComputeDone               // task ID finished computing
+	evD2DUpDone                 // task ID's input reached its D2D peer
+	evD2DDownDone               // delivery ref reached the phone from its D2D peer
 )
 
 // where a task runs.
@@ -91,6 +94,7 @@ type task struct {
 	rxTime    sim.Time
 	idleMark  float64 // phone's idleShare when the task went away
 	idleJ     float64 // the task's share of the phone's idle energy
+	peerJ     float64 // energy a D2D peer spent on the task
 	pending   int8    // deliveries still to reach the phone
 	refused   string  // why the task did not run: a results status, or "" if it ran
 	follower  bool    // computed in a batch led by another task
@@ -114,6 +118,9 @@ type World struct {
 	// per workload: costs on the phone, at each site, in the cloud
 	local, cloudCost []costs
 	siteCost         [][]costs
+
+	clusters  d2d.Clustering // D2D clusters, if the scenario has D2D
+	peerNames []string       // "peer-N" for each phone
 
 	obs      policies.Observation
 	places   []int   // place of each target in obs.Targets
@@ -193,6 +200,19 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			w.arrivals.push(s)
 		}
 	}
+	if sc.D2D != nil {
+		pos := make([]topology.Point, len(w.phones))
+		w.peerNames = make([]string, len(w.phones))
+		for i := range w.phones {
+			pos[i] = w.phones[i].pos
+			w.peerNames[i] = fmt.Sprintf("peer-%d", i)
+		}
+		cl, err := d2d.KMeans(pos, sc.D2D.Cluster, streams.Rand("d2d/clusters"))
+		if err != nil {
+			return nil, fmt.Errorf("mec: d2d clusters: %w", err)
+		}
+		w.clusters = cl
+	}
 	w.obs.Targets = make([]policies.Target, 0, len(sc.Sites)+2)
 	w.places = make([]int, 0, len(sc.Sites)+2)
 	return w, nil
@@ -256,6 +276,10 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.firstDone(ev.At, ev.ID)
 	case evComputeDone:
 		w.computeDone(ev.At, ev.ID)
+	case evD2DUpDone:
+		w.d2dUpDone(ev.At, ev.ID)
+	case evD2DDownDone:
+		w.d2dDownDone(ev.At, ev.ID)
 	default:
 		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
 	}
@@ -297,11 +321,18 @@ func (w *World) arrive(now sim.Time) {
 	}
 	t.first = sim.Seconds(c.first)
 	t.service = t.first + sim.Seconds(c.rest)
-	switch t.place {
-	case placeLocal:
+	if t.place != placeLocal {
+		st := w.stationOf(t)
+		st.incoming++
+		st.incomingWork += t.service.Seconds()
+	}
+	switch {
+	case t.place == placeLocal:
 		w.enqueue(now, id)
-	case placeCloud:
+	case t.place == placeCloud:
 		t.link = w.phones[t.phone].cell
+		w.startUplink(now, id)
+	case w.isPeer(t.place):
 		w.startUplink(now, id)
 	default:
 		t.link = t.place
@@ -309,7 +340,67 @@ func (w *World) arrive(now sim.Time) {
 	}
 }
 
+// Places beyond the edge sites are D2D peers: place len(sites)+p runs on
+// phone p.
+func (w *World) isPeer(place int) bool { return place >= len(w.sites) }
+func (w *World) peerPlace(p int) int   { return len(w.sites) + p }
+
+// runner is the phone whose processor runs a local or D2D task.
+func (w *World) runner(t *task) *phone {
+	if w.isPeer(t.place) {
+		return &w.phones[t.place-len(w.sites)]
+	}
+	return &w.phones[t.phone]
+}
+
+// d2dTime is the seconds to send bytes between task t's phone and its peer.
+func (w *World) d2dTime(t *task, bytes float64) float64 {
+	d := w.phones[t.phone].pos.Dist(w.runner(t).pos)
+	return 8 * bytes / w.sc.D2D.Link.Rate(d)
+}
+
+func (w *World) d2dUpDone(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	t.txTime = now - t.txStart
+	ph := &w.phones[t.phone]
+	ph.upBusy = false
+	link := &w.sc.D2D.Link
+	w.drain(ph, link.TxElectricalW*t.txTime.Seconds())
+	peerRx := link.RxElectricalW * t.txTime.Seconds()
+	t.peerJ += peerRx
+	w.drain(w.runner(t), peerRx)
+	if ph.upQueue.len() > 0 {
+		w.startUplink(now, ph.upQueue.pop())
+	}
+	w.goAway(now, ph, t)
+	w.enqueue(now, id)
+}
+
+func (w *World) d2dDownDone(now sim.Time, ref int64) {
+	id, part := ref>>1, ref&1
+	t := &w.tasks[id]
+	dt := (now - t.rxStart).Seconds()
+	t.rxTime += now - t.rxStart
+	ph := &w.phones[t.phone]
+	link := &w.sc.D2D.Link
+	w.drain(ph, link.RxElectricalW*dt)
+	peerTx := link.TxElectricalW * dt
+	t.peerJ += peerTx
+	w.drain(w.runner(t), peerTx)
+	ph.downBusy = false
+	if ph.downQueue.len() > 0 {
+		w.startDownlink(now, ph.downQueue.pop())
+	}
+	w.arrived(now, id, part)
+}
+
 func (w *World) costAt(t *task) *costs {
+	switch {
+	case t.place == placeLocal || w.isPeer(t.place):
+		return &w.local[t.workload]
+	case t.place == placeCloud:
+		return &w.cloudCost[t.workload]
+	}
 	switch t.place {
 	case placeLocal:
 		return &w.local[t.workload]
@@ -327,6 +418,11 @@ func (w *World) startUplink(now sim.Time, id int64) {
 		return
 	}
 	ph.upBusy = true
+	if w.isPeer(t.place) {
+		t.txStart = now
+		w.scheduleIn(now, w.d2dTime(t, w.sc.Workloads[t.workload].inputBytes()), evD2DUpDone, id)
+		return
+	}
 	s := &w.sites[t.link]
 	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
 	rx := topology.ReceivedWatts(w.sc.TxPowerDBm, ph.pos.Dist(s.Pos))
@@ -436,6 +532,11 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 	if part == w.lastPart(t) {
 		w.comeBack(now, ph, t)
 	}
+	if w.isPeer(t.place) {
+		t.rxStart = now
+		w.scheduleIn(now, w.d2dTime(t, w.partBytes(t, part)), evD2DDownDone, ref)
+		return
+	}
 	s := &w.sites[t.link]
 	rx := topology.ReceivedWatts(w.sc.BSPowerDBm, ph.pos.Dist(s.Pos))
 	t.rxStart = now
@@ -496,6 +597,9 @@ func (w *World) reschedule(old sim.EventID, l *topology.SharedLink, kind int32, 
 }
 
 func (w *World) stationOf(t *task) *station {
+	if w.isPeer(t.place) {
+		return &w.runner(t).cpu
+	}
 	switch t.place {
 	case placeLocal:
 		return &w.phones[t.phone].cpu
@@ -508,6 +612,10 @@ func (w *World) stationOf(t *task) *station {
 func (w *World) enqueue(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	st := w.stationOf(t)
+	if t.place != placeLocal && !t.forwarded {
+		st.incoming--
+		st.incomingWork -= t.service.Seconds()
+	}
 	if st.full() {
 		w.overflow(now, id)
 		return
@@ -545,7 +653,7 @@ func (w *World) dispatch(now sim.Time, st *station) {
 	lead := st.queue.pop()
 	t := &w.tasks[lead]
 	st.queuedWork -= t.service.Seconds()
-	if t.place == placeLocal {
+	if t.place == placeLocal || w.isPeer(t.place) {
 		w.heat(now, lead)
 	}
 	service := t.service
@@ -589,6 +697,9 @@ func (w *World) startTask(now sim.Time, id int64, service sim.Time, follower boo
 }
 
 func (w *World) processorAt(t *task) devices.Cost {
+	if w.isPeer(t.place) {
+		return w.sc.PhoneCPU
+	}
 	switch t.place {
 	case placeLocal:
 		return w.sc.PhoneCPU
@@ -612,7 +723,7 @@ func (w *World) lastPart(t *task) int64 {
 // temperature allows, heating it, and the battery pays for the work.
 func (w *World) heat(now sim.Time, id int64) {
 	t := &w.tasks[id]
-	ph := &w.phones[t.phone]
+	ph := w.runner(t)
 	c := &w.local[t.workload]
 	host := w.sc.PhoneCPU.Host()
 	power := w.sc.PhoneCPU.Power()
@@ -625,6 +736,9 @@ func (w *World) heat(now sim.Time, id int64) {
 		ph.thermalAt = now + t.service
 	}
 	w.drain(ph, power*t.service.Seconds())
+	if ph != &w.phones[t.phone] {
+		t.peerJ += power * t.service.Seconds()
+	}
 }
 
 // firstDone sends an LLM's first token on its way as soon as the prefill
@@ -660,11 +774,13 @@ func (w *World) record(id int64, policy string) results.Task {
 	t := &w.tasks[id]
 	wl := &w.sc.Workloads[t.workload]
 	var place string
-	switch t.place {
-	case placeLocal:
+	switch {
+	case t.place == placeLocal:
 		place = "local"
-	case placeCloud:
+	case t.place == placeCloud:
 		place = "cloud"
+	case w.isPeer(t.place):
+		place = w.peerNames[t.place-len(w.sites)]
 	default:
 		place = w.sites[t.place].name
 	}
@@ -693,9 +809,14 @@ func (w *World) record(id int64, policy string) results.Task {
 	r.Finish = t.finish.Seconds()
 	r.Latency = (t.finish - t.arrival).Seconds()
 	r.Met = r.Latency <= wl.Deadline
-	if t.place == placeLocal {
+	switch {
+	case t.place == placeLocal:
 		r.Energy = w.sc.PhoneCPU.Power() * t.service.Seconds()
-	} else {
+	case w.isPeer(t.place):
+		// The requester's radio and idle time, and all the peer spent.
+		link := &w.sc.D2D.Link
+		r.Energy = link.TxElectricalW*t.txTime.Seconds() + link.RxElectricalW*t.rxTime.Seconds() + t.idleJ + t.peerJ
+	default:
 		r.Energy = w.sc.TxPowerW*t.txTime.Seconds() + w.sc.RxPowerW*t.rxTime.Seconds() + t.idleJ
 	}
 	if wl.Kind == LLM {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
 	"github.com/mecsim/mecsim/policies"
 	"github.com/mecsim/mecsim/results"
@@ -509,5 +510,48 @@ func TestBatchingRaisesThroughput(t *testing.T) {
 	// without bound. In batches of 16 (7.2 ms) it is 400 × 0.45 ms = 0.18.
 	if !(many.MeanLatency < one.MeanLatency/10) {
 		t.Errorf("mean latency batch 16: %.4f s, batch 1: %.4f s; want batching far faster", many.MeanLatency, one.MeanLatency)
+	}
+}
+
+// TestD2DPoolsLoad checks D2D offloading: phones whose own processors are
+// 80% busy gain by sending work to idle cluster peers when they are close
+// together, and nothing changes when they are too far apart for the link.
+func TestD2DPoolsLoad(t *testing.T) {
+	link, err := d2d.Preset("wifi-direct-5g-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(side float64) *Scenario {
+		sc := testScenario(20, 40, 30*sim.Second) // 40/s × 20 ms: each phone 80% busy
+		sc.Width, sc.Height = side, side
+		sc.Sites[0].Pos = topology.Point{X: side / 2, Y: side / 2}
+		sc.D2D = &D2D{Link: link, Rule: d2d.AcceptRule{MaxQueueLen: 1}, Cluster: d2d.Config{K: 1}}
+		return sc
+	}
+	for _, c := range []struct {
+		name  string
+		side  float64
+		gains bool
+	}{{"dense", 60, true}, {"sparse", 50000, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			sc := mk(c.side)
+			local := results.Summarize("test", run(t, sc, sim.NewStreams(6), policies.AlwaysLocal{}))
+			tasks := run(t, sc, sim.NewStreams(6), policies.D2DGreedy{})
+			peer := results.Summarize("test", tasks)
+			offloaded := 0
+			for _, task := range tasks {
+				if len(task.Place) > 5 && task.Place[:5] == "peer-" {
+					offloaded++
+				}
+			}
+			t.Logf("%s: local %.2f ms, d2d-greedy %.2f ms, %d of %d tasks on peers", c.name,
+				1e3*local.MeanLatency, 1e3*peer.MeanLatency, offloaded, len(tasks))
+			if c.gains && !(peer.MeanLatency < 0.8*local.MeanLatency && offloaded > 0) {
+				t.Errorf("dense: d2d-greedy %.4f s vs local %.4f s with %d offloaded: want a clear gain", peer.MeanLatency, local.MeanLatency, offloaded)
+			}
+			if !c.gains && (offloaded != 0 || peer.MeanLatency != local.MeanLatency) {
+				t.Errorf("sparse: %d offloaded, latency %.6f vs %.6f: want no difference", offloaded, peer.MeanLatency, local.MeanLatency)
+			}
+		})
 	}
 }

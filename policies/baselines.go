@@ -108,6 +108,31 @@ func (GreedyLatency) Decide(obs *Observation) (Decision, error) {
 	return Decision{Target: best}, nil
 }
 
+// D2DGreedy offloads to the phone's fastest willing D2D peer when that
+// beats running locally, by estimated latency; it never uses the cellular
+// network.
+type D2DGreedy struct{}
+
+// Decide picks the minimum estimated latency among the local and the D2D
+// targets that can hold the task's model.
+func (D2DGreedy) Decide(obs *Observation) (Decision, error) {
+	best := -1
+	var bestL float64
+	for i := range obs.Targets {
+		t := &obs.Targets[i]
+		if (t.Kind != Local && t.Kind != D2D) || t.OutOfMemory {
+			continue
+		}
+		if l := t.EstimatedLatency(); best < 0 || l < bestL {
+			best, bestL = i, l
+		}
+	}
+	if best < 0 {
+		return firstOfKind(obs, Local)
+	}
+	return Decision{Target: best}, nil
+}
+
 func firstOfKind(obs *Observation, k TargetKind) (Decision, error) {
 	for i := range obs.Targets {
 		if obs.Targets[i].Kind == k {

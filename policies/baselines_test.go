@@ -96,7 +96,7 @@ func TestEmptyObservationIsAnError(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := Builtin()
-	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency"}
+	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "d2d-greedy"}
 	if got := r.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -118,5 +118,31 @@ func TestRegistry(t *testing.T) {
 	}
 	if err := r.Add(Entry{Name: "", New: nil}); err == nil {
 		t.Error("entry without name accepted")
+	}
+}
+
+func TestD2DGreedyAndMemory(t *testing.T) {
+	o := &Observation{Targets: []Target{
+		{Kind: Local, Name: "local", ComputeTime: 0.040},
+		{Kind: Edge, Name: "edge-0", TransferTime: 0.001, ComputeTime: 0.001},
+		{Kind: D2D, Name: "peer-3", Index: 3, TransferTime: 0.005, QueueWait: 0.002, ComputeTime: 0.020},
+		{Kind: D2D, Name: "peer-5", Index: 5, TransferTime: 0.001, ComputeTime: 0.010, OutOfMemory: true},
+	}}
+	d, _ := D2DGreedy{}.Decide(o)
+	if got := o.Targets[d.Target].Name; got != "peer-3" {
+		t.Errorf("d2d-greedy chose %s, want peer-3 (the edge is not its to use, peer-5 cannot hold the model)", got)
+	}
+	o.Targets[0].OutOfMemory = true
+	o.Targets[2].OutOfMemory = true
+	d, _ = GreedyLatency{}.Decide(o)
+	if got := o.Targets[d.Target].Name; got != "edge-0" {
+		t.Errorf("greedy-latency chose %s, want edge-0", got)
+	}
+	r := Random{Rand: rand.New(rand.NewPCG(3, 4))}
+	for range 100 {
+		d, _ := r.Decide(o)
+		if o.Targets[d.Target].OutOfMemory {
+			t.Fatal("random chose a target that cannot hold the model")
+		}
 	}
 }

@@ -55,7 +55,7 @@ func Example() {
 	fmt.Println(reg.Names())
 	// Output:
 	// edge-0
-	// [local edge-nearest cloud random greedy-latency min-energy]
+	// [local edge-nearest cloud random greedy-latency d2d-greedy min-energy]
 }
 
 func ExampleGreedyLatency() {

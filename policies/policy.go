@@ -19,6 +19,7 @@ const (
 	Local TargetKind = iota // the phone's own processor
 	Edge                    // an edge server in whose coverage the phone is
 	Cloud                   // the cloud, through the phone's cell and the WAN
+	D2D                     // a nearby phone of the same cluster, over a device-to-device link
 )
 
 func (k TargetKind) String() string {
@@ -29,6 +30,8 @@ func (k TargetKind) String() string {
 		return "edge"
 	case Cloud:
 		return "cloud"
+	case D2D:
+		return "d2d"
 	}
 	return "unknown"
 }
@@ -65,8 +68,8 @@ type Device struct {
 // could compute, not what will happen.
 type Target struct {
 	Kind  TargetKind
-	Name  string // "local", "edge-0", …, "cloud"; stable across a run
-	Index int    // edge server index for Kind == Edge, else -1
+	Name  string // "local", "edge-0", …, "cloud", "peer-17"; stable across a run
+	Index int    // edge server index for Kind == Edge, the peer phone's index for D2D, else -1
 
 	Distance     float64 // metres from the phone to the serving site (0 for local)
 	UplinkRate   float64 // bit/s the upload would get if it started now (0 for local)
@@ -89,7 +92,7 @@ func (t *Target) EstimatedLatency() float64 {
 
 // Observation is what a policy sees at a decision point. Targets are listed
 // in a stable order: local first, then the edge servers in range by index,
-// then the cloud.
+// then the cloud, then the D2D peers that would accept the task, by index.
 type Observation struct {
 	Now     float64 // simulated seconds
 	Task    Task

@@ -36,6 +36,7 @@ func Builtin() *Registry {
 		{"cloud", "offload every task to the cloud", func(Env) (Policy, error) { return AlwaysCloud{}, nil }},
 		{"random", "pick a target uniformly at random", newRandom},
 		{"greedy-latency", "pick the target with the least estimated latency", func(Env) (Policy, error) { return GreedyLatency{}, nil }},
+		{"d2d-greedy", "run locally or on the fastest willing D2D peer", func(Env) (Policy, error) { return D2DGreedy{}, nil }},
 	} {
 		if err := r.Add(e); err != nil {
 			panic(err) // the built-in list is fixed: a clash is a bug in this file

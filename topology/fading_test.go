@@ -10,7 +10,9 @@ import (
 
 // testRand returns a generator with a fixed seed, named by the test so
 // that tests do not share draws.
-func testRand(label string) *rand.Rand { return sim.NewStreams(20260101).Rand("topology-test/" + label) }
+func testRand(label string) *rand.Rand {
+	return sim.NewStreams(20260101).Rand("topology-test/" + label)
+}
 
 // moments returns the sample mean and (n−1) variance of xs.
 func moments(xs []float64) (mean, variance float64) {

@@ -89,7 +89,8 @@ func (h *Handover) Serving() int { return h.serving }
 func (h *Handover) Count() int { return h.count }
 
 // InService reports whether the user has a serving cell at t and is not
-// in a handover interruption.
+// in a handover interruption; t must not be before the last Update (the
+// machine remembers only the latest interruption).
 func (h *Handover) InService(t sim.Time) bool { return h.serving >= 0 && t >= h.until }
 
 // InterruptedUntil returns the end of the latest interruption (a time in
@@ -299,6 +300,9 @@ func (l Lookahead) scan(m Mobility, from sim.Time, changed func(rx []float64) bo
 		for prev < leg.End && prev < limit {
 			if grid <= prev {
 				grid = from + ((prev-from)/step+1)*step
+				if grid <= prev { // overflow, near sim.Forever
+					grid = limit
+				}
 			}
 			t := min(grid, leg.End, limit)
 			if differs(leg.At(t)) {

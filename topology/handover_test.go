@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -412,4 +413,26 @@ func TestLookaheadAgainstPolling(t *testing.T) {
 		totalUpdates += updates
 	}
 	t.Logf("%d handovers; %d event-driven updates against %d polls", total, totalUpdates, users*int(end/poll))
+}
+
+// BenchmarkLookaheadNextCheck is one check event of a user walking among
+// seven cells: an Update and the search for the next check.
+func BenchmarkLookaheadNextCheck(b *testing.B) {
+	cells := []Point{{0, 0}}
+	for k := range 6 {
+		a := float64(k) * math.Pi / 3
+		cells = append(cells, Point{500 * math.Cos(a), 500 * math.Sin(a)})
+	}
+	la := Lookahead{Cells: len(cells), Rx: handoverRx(cells)}
+	cfg := RandomWaypointConfig{Area: Rect{Min: Point{-800, -800}, Max: Point{800, 800}}, MinSpeed: 0.5, MaxSpeed: 15}
+	m, _ := NewRandomWaypoint(cfg, rand.New(rand.NewPCG(1, 2)))
+	h, _ := NewHandover(HandoverConfig{Hysteresis: 3, TimeToTrigger: 320 * sim.Millisecond})
+	rx := make([]float64, len(cells))
+	var at sim.Time
+	for b.Loop() {
+		la.Rx(m.Position(at), rx)
+		h.Update(at, rx)
+		at = la.NextCheck(m, h, at)
+	}
+	b.ReportMetric(at.Seconds()/float64(b.N), "sim-s/check")
 }

@@ -147,7 +147,7 @@ type legQueue struct {
 	next    func(Leg) Leg // draws the leg after its argument
 }
 
-func (q *legQueue) init(first Leg, next func(Leg) Leg) {
+func (q *legQueue) start(first Leg, next func(Leg) Leg) {
 	q.legs = append(q.legs[:0], first)
 	q.dropped = 0
 	q.floor = math.MinInt64
@@ -305,7 +305,7 @@ func NewRandomWaypoint(cfg RandomWaypointConfig, rng *rand.Rand) (*RandomWaypoin
 	} else {
 		first = m.stationary()
 	}
-	m.init(first, m.nextLeg)
+	m.start(first, m.nextLeg)
 	return m, nil
 }
 
@@ -454,7 +454,7 @@ func NewGaussMarkov(cfg GaussMarkovConfig, rng *rand.Rand) (*GaussMarkov, error)
 	m.s = cfg.MeanSpeed + cfg.SpeedStdDev*rng.NormFloat64()
 	m.d = wrapAngle(m.meanDir + cfg.DirectionStdDev*rng.NormFloat64())
 	m.stepEnd = cfg.Step
-	m.init(m.walk(0, start), m.nextLeg)
+	m.start(m.walk(0, start), m.nextLeg)
 	return m, nil
 }
 

@@ -19,7 +19,8 @@ type Scheduling int
 // no resource blocks, is SharedLink.)
 const (
 	// RoundRobin gives the RBs to the users in turn, blind to their
-	// channels: over time each user holds 1/n of every RB.
+	// channels: RB k goes to user (k + t) mod n in TTI t, so over any n
+	// TTIs each user holds each RB exactly once.
 	RoundRobin Scheduling = iota + 1
 	// ProportionalFair gives each RB, every TTI, to the user with the
 	// highest ratio of its instantaneous rate on that RB to its own
@@ -174,7 +175,7 @@ func (s *RBScheduler) Step(ids []int64, sinr [][]float64, alloc []int, bits []fl
 				alloc[k] = u
 			}
 		}
-		s.next = (s.next + K) % n
+		s.next = (s.next + 1) % n
 	case ProportionalFair:
 		s.stepPF(ids, sinr, alloc, bits)
 	default:
