@@ -46,6 +46,21 @@ type Phones struct {
 	TxPowerW   float64 `toml:"tx_power_w"`   // electrical power while transmitting; default 1.3
 	RxPowerW   float64 `toml:"rx_power_w"`   // electrical power while receiving; default 1.0
 	IdlePowerW float64 `toml:"idle_power_w"` // power while waiting for an offloaded result; default 0.1
+
+	// Mobility: "static" (default), "random-waypoint", "gauss-markov" or
+	// "trace". Random waypoint uses min/max speed and pause; Gauss–Markov
+	// uses mean speed, its standard deviation, alpha and step; trace
+	// replays a CSV of time,id,x,y (seconds, metres), the path relative
+	// to the experiment file, phone i following the i-th id (cyclically).
+	Mobility    string        `toml:"mobility"`
+	MinSpeed    float64       `toml:"min_speed_mps"`  // default 0.5
+	MaxSpeed    float64       `toml:"max_speed_mps"`  // default 1.5 (walking)
+	Pause       time.Duration `toml:"pause"`          // default "0s"
+	MeanSpeed   float64       `toml:"mean_speed_mps"` // default 1
+	SpeedStdDev float64       `toml:"speed_std_mps"`  // default 0.2
+	Alpha       float64       `toml:"alpha"`          // Gauss–Markov memory in [0, 1]; default 0.75
+	Step        time.Duration `toml:"step"`           // Gauss–Markov update interval; default "1s"
+	Trace       string        `toml:"trace"`          // trace file for mobility = "trace"
 }
 
 // Radio configures every cell: the wireless access at each edge site.
@@ -55,6 +70,16 @@ type Radio struct {
 	NoiseDBmPerHz float64 `toml:"noise_dbm_per_hz"`      // thermal noise density; default -174
 	NoiseFigureDB float64 `toml:"noise_figure_db"`       // receiver noise figure; default 0 (none)
 	BSPowerDBm    float64 `toml:"bs_tx_power_dbm"`       // downlink radiated power; default 43
+
+	// Handover between cells of moving phones (3GPP A3 event): a neighbour
+	// must beat the serving cell by the hysteresis for the time to
+	// trigger; the phone is then out of service for the interruption.
+	HandoverHysteresis float64       `toml:"handover_hysteresis_db"` // default 3
+	TimeToTrigger      time.Duration `toml:"time_to_trigger"`        // default "160ms"
+	Interruption       time.Duration `toml:"handover_interruption"`  // default "50ms"
+	BackhaulLatency    time.Duration `toml:"backhaul_latency"`       // cell to cell, for results forwarded after a handover; default "2ms"
+	BackhaulBandwidth  float64       `toml:"backhaul_bandwidth_bps"` // default 10e9
+	LinkRefresh        time.Duration `toml:"link_refresh"`           // how often transfers take up moving phones' positions; default "100ms"
 	// MaxSpectralEff caps the rate at this many bit/s per Hz, the highest
 	// efficiency of the modulation-and-coding table: 7.4063 for 256-QAM at
 	// code rate 948/1024 (3GPP TS 38.214 Table 5.2.2.1-3, CQI 15). Default 7.4063.

@@ -156,6 +156,31 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		cl.Servers = defaultCloudServers
 	}
 
+	ph := &c.Phones
+	for _, f := range []struct {
+		key  string
+		zero bool
+		set  func()
+	}{
+		{"phones.mobility", ph.Mobility == "", func() { ph.Mobility = "static" }},
+		{"phones.min_speed_mps", ph.MinSpeed == 0, func() { ph.MinSpeed = 0.5 }},
+		{"phones.max_speed_mps", ph.MaxSpeed == 0, func() { ph.MaxSpeed = 1.5 }},
+		{"phones.mean_speed_mps", ph.MeanSpeed == 0, func() { ph.MeanSpeed = 1 }},
+		{"phones.speed_std_mps", ph.SpeedStdDev == 0, func() { ph.SpeedStdDev = 0.2 }},
+		{"phones.alpha", ph.Alpha == 0, func() { ph.Alpha = 0.75 }},
+		{"phones.step", ph.Step == 0, func() { ph.Step = time.Second }},
+		{"radio.handover_hysteresis_db", c.Radio.HandoverHysteresis == 0, func() { c.Radio.HandoverHysteresis = 3 }},
+		{"radio.time_to_trigger", c.Radio.TimeToTrigger == 0, func() { c.Radio.TimeToTrigger = 160 * time.Millisecond }},
+		{"radio.handover_interruption", c.Radio.Interruption == 0, func() { c.Radio.Interruption = 50 * time.Millisecond }},
+		{"radio.backhaul_latency", c.Radio.BackhaulLatency == 0, func() { c.Radio.BackhaulLatency = 2 * time.Millisecond }},
+		{"radio.backhaul_bandwidth_bps", c.Radio.BackhaulBandwidth == 0, func() { c.Radio.BackhaulBandwidth = 10e9 }},
+		{"radio.link_refresh", c.Radio.LinkRefresh == 0, func() { c.Radio.LinkRefresh = 100 * time.Millisecond }},
+	} {
+		if unset(f.key, f.zero) {
+			f.set()
+		}
+	}
+
 	d := &c.D2D
 	if unset("d2d.link", d.Link == "") {
 		d.Link = "wifi-direct-5g-20"

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -65,7 +66,13 @@ func Load(path string, known Known) (*Config, error) {
 		}
 		return nil, InputErrors{{File: path, Msg: "cannot read the file: " + msg, Err: err}}
 	}
-	return Parse(path, src, known)
+	c, err := Parse(path, src, known)
+	if c != nil && c.Phones.Trace != "" && !filepath.IsAbs(c.Phones.Trace) {
+		// Paths in the file are relative to it; the resolved config
+		// records them relative to where mecsim runs.
+		c.Phones.Trace = filepath.Join(filepath.Dir(path), c.Phones.Trace)
+	}
+	return c, err
 }
 
 // Parse decodes the experiment file src strictly, fills the defaults of
@@ -182,12 +189,48 @@ func (c *Config) Validate(known Known) error {
 	v.nonNegative("phones.tx_power_w", p.TxPowerW)
 	v.nonNegative("phones.rx_power_w", p.RxPowerW)
 	v.nonNegative("phones.idle_power_w", p.IdlePowerW)
+	switch p.Mobility {
+	case "static":
+	case "random-waypoint":
+		if !(p.MinSpeed > 0) || !(p.MaxSpeed >= p.MinSpeed) || p.MaxSpeed > 1000 {
+			v.add("phones.min_speed_mps", "random waypoint needs 0 < min_speed_mps <= max_speed_mps <= 1000, got %g and %g", p.MinSpeed, p.MaxSpeed)
+		}
+		if p.Pause < 0 {
+			v.add("phones.pause", "must not be negative, got %v", p.Pause)
+		}
+	case "gauss-markov":
+		v.between("phones.alpha", p.Alpha, 0, 1)
+		v.between("phones.mean_speed_mps", p.MeanSpeed, 0, 1000)
+		v.between("phones.speed_std_mps", p.SpeedStdDev, 0, 1000)
+		if p.Step <= 0 {
+			v.add("phones.step", "must be > 0, got %v", p.Step)
+		}
+	case "trace":
+		if p.Trace == "" {
+			v.add("phones.trace", "mobility = \"trace\" needs a trace file")
+		}
+	default:
+		v.add("phones.mobility", "must be \"static\", \"random-waypoint\", \"gauss-markov\" or \"trace\", got %q", p.Mobility)
+	}
 
 	r := c.Radio
 	v.positive("radio.uplink_bandwidth_hz", r.UplinkHz)
 	v.positive("radio.downlink_bandwidth_hz", r.DownlinkHz)
 	v.between("radio.noise_dbm_per_hz", r.NoiseDBmPerHz, minNoise, maxNoise)
 	v.between("radio.noise_figure_db", r.NoiseFigureDB, 0, maxNoiseFigure)
+	v.between("radio.handover_hysteresis_db", r.HandoverHysteresis, 0, 30)
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"radio.time_to_trigger", r.TimeToTrigger}, {"radio.handover_interruption", r.Interruption}, {"radio.backhaul_latency", r.BackhaulLatency}} {
+		if d.v < 0 {
+			v.add(d.key, "must not be negative, got %v", d.v)
+		}
+	}
+	v.positive("radio.backhaul_bandwidth_bps", r.BackhaulBandwidth)
+	if r.LinkRefresh <= 0 {
+		v.add("radio.link_refresh", "must be > 0, got %v", r.LinkRefresh)
+	}
 	v.positive("radio.max_spectral_efficiency", r.MaxSpectralEff)
 	v.between("radio.bs_tx_power_dbm", r.BSPowerDBm, minDBm, maxDBm)
 

@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sync"
 
@@ -130,6 +131,32 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		}
 		sc.Workloads = append(sc.Workloads, w)
 	}
+	p := c.Phones
+	sc.Mobility = mec.Mobility{
+		Model: p.Mobility, MinSpeed: p.MinSpeed, MaxSpeed: p.MaxSpeed, Pause: sim.Seconds(p.Pause.Seconds()),
+		MeanSpeed: p.MeanSpeed, SpeedStdDev: p.SpeedStdDev, Alpha: p.Alpha, Step: sim.Seconds(p.Step.Seconds()),
+	}
+	if p.Mobility == "trace" {
+		path := p.Trace
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, InputErrors{{File: path, Key: "phones.trace", Msg: err.Error(), Err: err}}
+		}
+		tracks, err := topology.ReadTrace(f)
+		f.Close()
+		if err != nil {
+			return nil, InputErrors{{File: path, Key: "phones.trace", Msg: err.Error(), Err: err}}
+		}
+		sc.Mobility.Tracks = tracks
+	}
+	r := c.Radio
+	sc.Handover = topology.HandoverConfig{
+		Hysteresis: r.HandoverHysteresis, TimeToTrigger: sim.Seconds(r.TimeToTrigger.Seconds()),
+		Interruption: sim.Seconds(r.Interruption.Seconds()),
+	}
+	sc.Backhaul = topology.WANLink{Latency: r.BackhaulLatency.Seconds(), Bandwidth: r.BackhaulBandwidth}
+	sc.LinkRefresh = sim.Seconds(r.LinkRefresh.Seconds())
+
 	if d := c.D2D; d.Enabled {
 		link, err := d2d.Preset(d.Link)
 		if err != nil {

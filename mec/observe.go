@@ -21,6 +21,7 @@ func (w *World) observe(now sim.Time, id int64) {
 	first, rest := wl.outputBytes()
 	inBits, outBits := 8*wl.inputBytes(), 8*(first+rest)
 
+	pos := w.where(ph)
 	o := &w.obs
 	o.Now = now.Seconds()
 	o.Task = policies.Task{
@@ -39,8 +40,8 @@ func (w *World) observe(now sim.Time, id int64) {
 	}
 	o.Device = policies.Device{
 		Index:     int(t.phone),
-		X:         ph.pos.X,
-		Y:         ph.pos.Y,
+		X:         pos.X,
+		Y:         pos.Y,
 		QueueLen:  ph.cpu.length(),
 		Cell:      ph.cell,
 		CellUsers: w.sites[ph.cell].up.Active(),
@@ -64,7 +65,7 @@ func (w *World) observe(now sim.Time, id int64) {
 
 	for i := range w.sites {
 		s := &w.sites[i]
-		d := ph.pos.Dist(s.Pos)
+		d := pos.Dist(s.Pos)
 		if d > s.Coverage {
 			continue
 		}
@@ -90,7 +91,7 @@ func (w *World) observe(now sim.Time, id int64) {
 	}
 
 	cell := &w.sites[ph.cell]
-	d := ph.pos.Dist(cell.Pos)
+	d := pos.Dist(cell.Pos)
 	up, down := w.radioTimes(cell, d, inBits, outBits)
 	wanIn := w.sc.Cloud.WAN.TransferTime(inBits)
 	wan := wanIn + w.sc.Cloud.WAN.TransferTime(outBits)
@@ -131,7 +132,7 @@ func (w *World) observePeers(now sim.Time, t *task, ph *phone, inBits, outBits f
 			continue
 		}
 		peer := &w.phones[p]
-		d := ph.pos.Dist(peer.pos)
+		d := w.where(ph).Dist(w.where(peer))
 		rate := link.Rate(d)
 		if !(rate > 0) {
 			continue

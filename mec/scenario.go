@@ -34,7 +34,35 @@ type Scenario struct {
 	// D2D, if set, groups phones into clusters whose members may run each
 	// other's tasks over device-to-device links.
 	D2D *D2D
+
+	// Mobility moves the phones; its zero value keeps them where they are
+	// placed. Phones associate with the cell of strongest received power
+	// under Handover's rule; a result due to a phone that has moved is
+	// forwarded over Backhaul to its new cell.
+	Mobility Mobility
+	Handover topology.HandoverConfig
+	Backhaul topology.WANLink
+	// LinkRefresh is how often transfers in progress take up their
+	// phones' new positions; zero leaves their rates as they started.
+	LinkRefresh sim.Time
 }
+
+// Mobility says how phones move.
+type Mobility struct {
+	Model string // "static" (or ""), "random-waypoint", "gauss-markov" or "trace"
+
+	MinSpeed, MaxSpeed float64  // random waypoint, m/s
+	Pause              sim.Time // random waypoint
+
+	MeanSpeed, SpeedStdDev float64  // Gauss–Markov, m/s
+	Alpha                  float64  // Gauss–Markov memory in [0, 1]
+	Step                   sim.Time // Gauss–Markov update interval
+
+	Tracks []*topology.Track // trace replay: phone i follows Tracks[i mod len]
+}
+
+// moving reports whether phones move at all.
+func (m *Mobility) moving() bool { return m.Model != "" && m.Model != "static" }
 
 // D2D configures device-to-device offloading.
 type D2D struct {

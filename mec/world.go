@@ -25,6 +25,11 @@ const (
 	evComputeDone               // task ID finished computing
 	evD2DUpDone                 // task ID's input reached its D2D peer
 	evD2DDownDone               // delivery ref reached the phone from its D2D peer
+	evMobility                  // phone ID's association is due for a check
+	evRefresh                   // transfers in progress take up their phones' positions
+	evRetryUp                   // task ID's upload waits out its phone's handover interruption
+	evRetryDown                 // delivery ref waits out its phone's handover interruption
+	evForward                   // delivery ref reached the phone's new cell over the backhaul
 )
 
 // where a task runs.
@@ -38,8 +43,9 @@ const (
 // in order, and so do its downloads; tasks wait for the radio in upQueue
 // and downQueue.
 type phone struct {
-	pos  topology.Point
-	cell int // nearest site: the cell through which the phone reaches the cloud
+	mob  topology.Mobility
+	ho   *topology.Handover // association; nil when phones do not move
+	cell int                // serving cell: the site through which the phone reaches the cloud
 	cpu  station
 
 	upBusy, downBusy   bool
@@ -95,6 +101,8 @@ type task struct {
 	idleMark  float64 // phone's idleShare when the task went away
 	idleJ     float64 // the task's share of the phone's idle energy
 	peerJ     float64 // energy a D2D peer spent on the task
+	hoMark    int32   // the phone's handover count when the task arose
+	handovers int32   // handovers of the phone while the task was in flight
 	pending   int8    // deliveries still to reach the phone
 	refused   string  // why the task did not run: a results status, or "" if it ran
 	follower  bool    // computed in a batch led by another task
@@ -118,6 +126,9 @@ type World struct {
 	// per workload: costs on the phone, at each site, in the cloud
 	local, cloudCost []costs
 	siteCost         [][]costs
+
+	rx   []float64          // scratch: received power from each cell, dBm
+	look topology.Lookahead // when a moving phone's best cell may change
 
 	clusters  d2d.Clustering // D2D clusters, if the scenario has D2D
 	peerNames []string       // "peer-N" for each phone
@@ -169,16 +180,34 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	}
 
 	w.phones = make([]phone, sc.Phones)
+	w.rx = make([]float64, len(sc.Sites))
 	for i := range w.phones {
-		r := streams.Rand(fmt.Sprintf("topology/phone-%d/position", i))
-		pos := topology.Point{X: r.Float64() * sc.Width, Y: r.Float64() * sc.Height}
+		mob, err := newMobility(sc, i, streams)
+		if err != nil {
+			return nil, fmt.Errorf("mec: phone %d: %w", i, err)
+		}
 		host := sc.PhoneCPU.Host()
-		w.phones[i] = phone{
-			pos: pos, cell: nearest(sc.Sites, pos), cpu: station{servers: 1},
+		ph := phone{
+			mob: mob, cpu: station{servers: 1},
 			thermal: devices.NewThermalState(host.Thermal),
 			battery: devices.NewBatteryState(host.Battery),
 		}
+		pos := mob.Position(0)
+		ph.cell = nearest(sc.Sites, pos)
+		if sc.Mobility.moving() {
+			if ph.ho, err = topology.NewHandover(sc.Handover); err != nil {
+				return nil, fmt.Errorf("mec: %w", err)
+			}
+			ph.ho.Update(0, w.cellPowers(pos))
+			ph.cell = ph.ho.Serving()
+		}
+		w.phones[i] = ph
 	}
+	w.look = topology.Lookahead{Cells: len(sc.Sites), Rx: func(p topology.Point, dBm []float64) {
+		for j := range sc.Sites {
+			dBm[j] = sc.BSPowerDBm - topology.MacroPathLoss(p.Dist(sc.Sites[j].Pos))
+		}
+	}}
 	// Streams are named by model and its occurrence among the workloads,
 	// so adding a workload of another model changes no one's arrivals.
 	labels := make([]string, len(sc.Workloads))
@@ -204,7 +233,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		pos := make([]topology.Point, len(w.phones))
 		w.peerNames = make([]string, len(w.phones))
 		for i := range w.phones {
-			pos[i] = w.phones[i].pos
+			pos[i] = w.where(&w.phones[i])
 			w.peerNames[i] = fmt.Sprintf("peer-%d", i)
 		}
 		cl, err := d2d.KMeans(pos, sc.D2D.Cluster, streams.Rand("d2d/clusters"))
@@ -232,6 +261,14 @@ func (w *World) OnProgress(f func(now sim.Time)) { w.progress = f }
 func (w *World) Run(policyName string) ([]results.Task, error) {
 	if first := w.arrivals.top().next; first < w.sc.Duration {
 		w.k.Schedule(first, w, evArrival, 0)
+	}
+	if w.sc.Mobility.moving() {
+		for i := range w.phones {
+			w.scheduleCheck(0, i)
+		}
+		if w.sc.LinkRefresh > 0 {
+			w.k.Schedule(w.sc.LinkRefresh, w, evRefresh, 0)
+		}
 	}
 	const slice = 100000
 	for w.k.Pending() > 0 && w.err == nil {
@@ -280,6 +317,14 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.d2dUpDone(ev.At, ev.ID)
 	case evD2DDownDone:
 		w.d2dDownDone(ev.At, ev.ID)
+	case evMobility:
+		w.checkCell(ev.At, int(ev.ID))
+	case evRefresh:
+		w.refresh(ev.At)
+	case evRetryUp:
+		w.startUplink(ev.At, ev.ID)
+	case evRetryDown, evForward:
+		w.startDownlink(ev.At, ev.ID)
 	default:
 		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
 	}
@@ -289,6 +334,9 @@ func (w *World) arrive(now sim.Time) {
 	s := w.arrivals.top()
 	id := int64(len(w.tasks))
 	w.tasks = append(w.tasks, task{phone: s.phone, workload: s.workload, arrival: now})
+	if ho := w.phones[s.phone].ho; ho != nil {
+		w.tasks[len(w.tasks)-1].hoMark = int32(ho.Count())
+	}
 	s.advance()
 	w.arrivals.fix()
 	if next := w.arrivals.top().next; next < w.sc.Duration {
@@ -355,7 +403,7 @@ func (w *World) runner(t *task) *phone {
 
 // d2dTime is the seconds to send bytes between task t's phone and its peer.
 func (w *World) d2dTime(t *task, bytes float64) float64 {
-	d := w.phones[t.phone].pos.Dist(w.runner(t).pos)
+	d := w.where(&w.phones[t.phone]).Dist(w.where(w.runner(t)))
 	return 8 * bytes / w.sc.D2D.Link.Rate(d)
 }
 
@@ -417,6 +465,10 @@ func (w *World) startUplink(now sim.Time, id int64) {
 		ph.upQueue.push(id)
 		return
 	}
+	if ph.ho != nil && !ph.ho.InService(now) {
+		w.k.Schedule(ph.ho.InterruptedUntil(), w, evRetryUp, id)
+		return
+	}
 	ph.upBusy = true
 	if w.isPeer(t.place) {
 		t.txStart = now
@@ -425,7 +477,7 @@ func (w *World) startUplink(now sim.Time, id int64) {
 	}
 	s := &w.sites[t.link]
 	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
-	rx := topology.ReceivedWatts(w.sc.TxPowerDBm, ph.pos.Dist(s.Pos))
+	rx := topology.ReceivedWatts(w.sc.TxPowerDBm, w.where(ph).Dist(s.Pos))
 	t.txStart = now
 	if err := s.up.Start(now, id, bits, rx); err != nil {
 		w.fail(err)
@@ -524,8 +576,19 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 	id, part := ref>>1, ref&1
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
+	if !w.isPeer(t.place) && ph.cell != t.link {
+		// The phone has moved to another cell: the result follows it
+		// over the backhaul.
+		t.link = ph.cell
+		w.scheduleIn(now, w.sc.Backhaul.TransferTime(8*w.partBytes(t, part)), evForward, ref)
+		return
+	}
 	if ph.downBusy {
 		ph.downQueue.push(ref)
+		return
+	}
+	if ph.ho != nil && !ph.ho.InService(now) {
+		w.k.Schedule(ph.ho.InterruptedUntil(), w, evRetryDown, ref)
 		return
 	}
 	ph.downBusy = true
@@ -538,7 +601,7 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 		return
 	}
 	s := &w.sites[t.link]
-	rx := topology.ReceivedWatts(w.sc.BSPowerDBm, ph.pos.Dist(s.Pos))
+	rx := topology.ReceivedWatts(w.sc.BSPowerDBm, w.where(ph).Dist(s.Pos))
 	t.rxStart = now
 	if err := s.down.Start(now, ref, 8*w.partBytes(t, part), rx); err != nil {
 		w.fail(err)
@@ -577,6 +640,9 @@ func (w *World) arrived(now sim.Time, id, part int64) {
 	if t.pending == 0 {
 		t.finish = now
 		t.done = true
+		if ho := w.phones[t.phone].ho; ho != nil {
+			t.handovers = int32(ho.Count()) - t.hoMark
+		}
 	}
 }
 
@@ -798,6 +864,7 @@ func (w *World) record(id int64, policy string) results.Task {
 		TPOTMet:  true,
 	}
 	r.Forwarded = t.forwarded
+	r.Handovers = int(t.handovers)
 	if t.refused != "" {
 		r.Status = t.refused
 		r.Start, r.Finish = r.Arrival, t.finish.Seconds()
@@ -828,6 +895,94 @@ func (w *World) record(id int64, policy string) results.Task {
 		r.TPOTMet = r.TPOT <= wl.TPOTSLO
 	}
 	return r
+}
+
+// where returns the phone's position now.
+func (w *World) where(ph *phone) topology.Point { return ph.mob.Position(w.k.Now()) }
+
+// cellPowers fills w.rx with the power each cell's base station is
+// received with at p, in dBm.
+func (w *World) cellPowers(p topology.Point) []float64 {
+	for j := range w.sc.Sites {
+		w.rx[j] = w.sc.BSPowerDBm - topology.MacroPathLoss(p.Dist(w.sc.Sites[j].Pos))
+	}
+	return w.rx
+}
+
+// checkCell updates phone i's association at now and schedules the next
+// check for when its best cell may change. Checks stop with the arrivals:
+// while the run drains, phones keep their cells.
+func (w *World) checkCell(now sim.Time, i int) {
+	ph := &w.phones[i]
+	if ph.ho.Update(now, w.cellPowers(w.where(ph))) {
+		ph.cell = ph.ho.Serving()
+	}
+	w.scheduleCheck(now, i)
+}
+
+func (w *World) scheduleCheck(now sim.Time, i int) {
+	ph := &w.phones[i]
+	next := w.look.NextCheck(ph.mob, ph.ho, now)
+	if next <= now {
+		next = now + sim.Millisecond
+	}
+	if next < w.sc.Duration {
+		w.k.Schedule(next, w, evMobility, int64(i))
+	}
+}
+
+// refresh gives every transfer in progress the received power of its
+// phone's position now, so that a phone walking away slows down.
+func (w *World) refresh(now sim.Time) {
+	for si := range w.sites {
+		s := &w.sites[si]
+		pos := s.Pos
+		changed := false
+		s.up.Each(func(id int64) {
+			ph := &w.phones[w.tasks[id].phone]
+			changed = s.up.SetReceived(now, id, topology.ReceivedWatts(w.sc.TxPowerDBm, w.where(ph).Dist(pos))) || changed
+		})
+		if changed {
+			s.upEvent = w.reschedule(s.upEvent, &s.up, evUplinkDone, si)
+		}
+		changed = false
+		s.down.Each(func(ref int64) {
+			ph := &w.phones[w.tasks[ref>>1].phone]
+			changed = s.down.SetReceived(now, ref, topology.ReceivedWatts(w.sc.BSPowerDBm, w.where(ph).Dist(pos))) || changed
+		})
+		if changed {
+			s.dnEvent = w.reschedule(s.dnEvent, &s.down, evDownlinkDone, si)
+		}
+	}
+	if next := now + w.sc.LinkRefresh; next < w.sc.Duration {
+		w.k.Schedule(next, w, evRefresh, 0)
+	}
+}
+
+// newMobility builds phone i's path from its own stream.
+func newMobility(sc *Scenario, i int, streams sim.Streams) (topology.Mobility, error) {
+	area := topology.Area(sc.Width, sc.Height)
+	m := &sc.Mobility
+	switch m.Model {
+	case "", "static":
+		r := streams.Rand(fmt.Sprintf("topology/phone-%d/position", i))
+		return topology.Static{Pos: topology.Point{X: r.Float64() * sc.Width, Y: r.Float64() * sc.Height}}, nil
+	case "random-waypoint":
+		return topology.NewRandomWaypoint(topology.RandomWaypointConfig{
+			Area: area, MinSpeed: m.MinSpeed, MaxSpeed: m.MaxSpeed, Pause: m.Pause,
+		}, streams.Rand(fmt.Sprintf("topology/phone-%d/mobility", i)))
+	case "gauss-markov":
+		return topology.NewGaussMarkov(topology.GaussMarkovConfig{
+			Area: area, Step: m.Step, Alpha: m.Alpha, MeanSpeed: m.MeanSpeed, SpeedStdDev: m.SpeedStdDev,
+			DirectionStdDev: 0.5, RandomMeanDirection: true, EdgeMargin: 0.05 * min(sc.Width, sc.Height),
+		}, streams.Rand(fmt.Sprintf("topology/phone-%d/mobility", i)))
+	case "trace":
+		if len(m.Tracks) == 0 {
+			return nil, errors.New("trace mobility without tracks")
+		}
+		return m.Tracks[i%len(m.Tracks)], nil
+	}
+	return nil, fmt.Errorf("unknown mobility model %q", m.Model)
 }
 
 func nearest(sites []Site, p topology.Point) int {

@@ -101,7 +101,7 @@ func TestIsolatedTaskLatencyByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := w.phones[0].pos.Dist(sc.Sites[0].Pos)
+	d := w.where(&w.phones[0]).Dist(sc.Sites[0].Pos)
 	up := 8 * testModel.InputBytes / sc.Channel.Rate(sc.UplinkHz, topology.ReceivedWatts(sc.TxPowerDBm, d))
 	down := 8 * testModel.OutputBytes / sc.Channel.Rate(sc.DownlinkHz, topology.ReceivedWatts(sc.BSPowerDBm, d))
 	wanIn, wanOut := 0.04+1e6/1e9, 0.04+1e4/1e9
@@ -318,7 +318,7 @@ func TestLLMTimesByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := w.phones[0].pos.Dist(sc.Sites[0].Pos)
+	d := w.where(&w.phones[0]).Dist(sc.Sites[0].Pos)
 	up := 8 * 100 * 4 / sc.Channel.Rate(sc.UplinkHz, topology.ReceivedWatts(sc.TxPowerDBm, d))
 	downRate := sc.Channel.Rate(sc.DownlinkHz, topology.ReceivedWatts(sc.BSPowerDBm, d))
 	downFirst, downRest := 8*4/downRate, 8*4*19/downRate
@@ -554,4 +554,40 @@ func TestD2DPoolsLoad(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mobileScenario has two cells 1 km apart and phones walking between them.
+func mobileScenario(model string) *Scenario {
+	sc := testScenario(10, 2, 300*sim.Second)
+	sc.Width, sc.Height = 1400, 200
+	sc.Sites = []Site{
+		{Pos: topology.Point{X: 200, Y: 100}, Coverage: 800, Processor: sc.Sites[0].Processor, Servers: 1},
+		{Pos: topology.Point{X: 1200, Y: 100}, Coverage: 800, Processor: sc.Sites[0].Processor, Servers: 1},
+	}
+	sc.Mobility = Mobility{Model: model, MinSpeed: 10, MaxSpeed: 30} // vehicles, so handovers happen in minutes
+	sc.Handover = topology.HandoverConfig{Hysteresis: 3, TimeToTrigger: 160 * sim.Millisecond, Interruption: 50 * sim.Millisecond}
+	sc.Backhaul = topology.WANLink{Latency: 0.002, Bandwidth: 1e10}
+	sc.LinkRefresh = 100 * sim.Millisecond
+	sc.Workloads[0].Model.OutputBytes = 1e6 // long downloads, so some span a handover
+	return sc
+}
+
+// TestHandoversAreCounted checks mobile phones: they hand over between the
+// two cells, the tasks in flight record it, every task still completes,
+// and the run is reproducible; static phones never hand over.
+func TestHandoversAreCounted(t *testing.T) {
+	tasks := run(t, mobileScenario("random-waypoint"), sim.NewStreams(4), policies.AlwaysCloud{})
+	s := results.Summarize("test", tasks)
+	if s.Handovers == 0 || s.Refused != 0 || s.Tasks != len(tasks) {
+		t.Fatalf("%d handovers, %d refused, %d of %d completed", s.Handovers, s.Refused, s.Tasks, len(tasks))
+	}
+	again := run(t, mobileScenario("random-waypoint"), sim.NewStreams(4), policies.AlwaysCloud{})
+	if !reflect.DeepEqual(tasks, again) {
+		t.Error("mobile run not reproducible")
+	}
+	static := results.Summarize("test", run(t, mobileScenario("static"), sim.NewStreams(4), policies.AlwaysCloud{}))
+	if static.Handovers != 0 {
+		t.Errorf("static phones: %d handovers", static.Handovers)
+	}
+	t.Logf("moving: %d handovers over %d tasks, mean latency %.1f ms (static %.1f ms)", s.Handovers, s.Tasks, 1e3*s.MeanLatency, 1e3*static.MeanLatency)
 }

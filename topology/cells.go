@@ -370,3 +370,13 @@ func (c *Catalogue) parseWired(file string, r io.Reader) error {
 	}
 	return nil
 }
+
+// sortedKeys returns the keys of m in sorted order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

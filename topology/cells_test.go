@@ -10,7 +10,7 @@ import (
 )
 
 func TestDefaultCatalogue(t *testing.T) {
-	c := testCatalogue(t)
+	c := presetCatalogue(t)
 	if got, want := strings.Join(c.CellNames(), ","), "lte-macro,nr-macro,nr-small,wifi6-ap"; got != want {
 		t.Errorf("cells %s, want %s", got, want)
 	}
@@ -43,7 +43,7 @@ func TestDefaultCatalogue(t *testing.T) {
 }
 
 func TestCellPresetValues(t *testing.T) {
-	c := testCatalogue(t)
+	c := presetCatalogue(t)
 	nr, err := c.Cell("nr-macro")
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestCellPresetValues(t *testing.T) {
 
 // TestPresetLinkBudgets works three presets through by hand.
 func TestPresetLinkBudgets(t *testing.T) {
-	c := testCatalogue(t)
+	c := presetCatalogue(t)
 	for _, tc := range []struct {
 		cell string
 		d    float64
@@ -123,7 +123,7 @@ func TestPresetLinkBudgets(t *testing.T) {
 }
 
 func TestUnknownNames(t *testing.T) {
-	c := testCatalogue(t)
+	c := presetCatalogue(t)
 	for _, tc := range []struct {
 		err  error
 		want error

@@ -249,9 +249,11 @@ func (s *RBScheduler) Forget(id int64) { delete(s.avg, id) }
 //     converges to (Kushner and Whiting 2004). With the same SINR on every
 //     RB it is an equal time share, rate_u = r_u/n; in general it is the
 //     equilibrium of a linear Fisher market with equal budgets, found by
-//     proportional-response dynamics (Zhang 2011) to about 1e−6 relative,
-//     more slowly (and to about 1e−3) when a user is indifferent between
-//     RBs at the optimum.
+//     proportional-response dynamics (Zhang 2011). These converge
+//     linearly in typical cases (10 users on 273 RBs: about 1e−10
+//     relative in 1,000 iterations, 5 ms), but only as 1/t when a user is
+//     indifferent between RBs at the optimum, where they stop after 20,000
+//     iterations within about 1e−4.
 //   - ProportionalFair, RayleighChannel: PF serves each RB to the user
 //     whose fading is strongest relative to its own mean, so each user
 //     still holds 1/n of the time but at its better moments (multiuser
@@ -324,7 +326,6 @@ func (g Grid) pfStatic(sinr [][]float64) []float64 {
 	rates := make([]float64, n)
 	a := make([]float64, n*K) // rate of RB k for user u, at a[u*K+k]
 	b := make([]float64, n*K) // bids
-	live := make([]bool, n)
 	for u := range n {
 		var sum float64
 		for k := range K {
@@ -332,65 +333,67 @@ func (g Grid) pfStatic(sinr [][]float64) []float64 {
 			sum += a[u*K+k]
 		}
 		if sum > 0 {
-			live[u] = true
 			for k := range K {
 				b[u*K+k] = a[u*K+k] / sum
 			}
 		}
 	}
-	price := make([]float64, K)
+	inv := make([]float64, K) // 1/price, 0 for an RB nobody bids on
 	const (
-		maxIter = 5000
-		tol     = 1e-12 // Frank–Wolfe gap per user
+		maxIter = 20000
+		every   = 10    // iterations between convergence checks
+		tol     = 1e-10 // Frank–Wolfe gap per served user
 	)
-	for range maxIter {
-		clear(price)
+	for it := range maxIter {
+		clear(inv)
 		for u := range n {
-			for k := range K {
-				price[k] += b[u*K+k]
+			for k, bid := range b[u*K : (u+1)*K] {
+				inv[k] += bid
+			}
+		}
+		for k, p := range inv {
+			if p > 0 {
+				inv[k] = 1 / p
 			}
 		}
 		for u := range n {
-			if !live[u] {
-				continue
-			}
+			au, bu := a[u*K:(u+1)*K], b[u*K:(u+1)*K]
 			var r float64
-			for k := range K {
-				if price[k] > 0 {
-					r += a[u*K+k] * b[u*K+k] / price[k]
-				}
+			for k := range bu {
+				r += au[k] * bu[k] * inv[k]
 			}
 			rates[u] = r
 		}
-		// The Frank–Wolfe gap Σ_k max_u a_uk/rate_u − n bounds how far
-		// Σ log(rate) is from its maximum.
-		var gap float64
-		served := 0
-		for u := range n {
-			if rates[u] > 0 {
-				served++
-			}
-		}
-		for k := range K {
-			var m float64
+		// The Frank–Wolfe gap Σ_k max_u a_uk/rate_u − (users served)
+		// bounds how far Σ log(rate) is from its maximum.
+		if it%every == 0 {
+			var gap float64
+			served := 0
 			for u := range n {
 				if rates[u] > 0 {
-					m = max(m, a[u*K+k]/rates[u])
+					served++
 				}
 			}
-			gap += m
-		}
-		if gap-float64(served) <= tol*float64(max(served, 1)) {
-			break
+			for k := range K {
+				var m float64
+				for u := range n {
+					if rates[u] > 0 {
+						m = max(m, a[u*K+k]/rates[u])
+					}
+				}
+				gap += m
+			}
+			if gap-float64(served) <= tol*float64(max(served, 1)) {
+				break
+			}
 		}
 		for u := range n {
 			if rates[u] <= 0 {
 				continue
 			}
-			for k := range K {
-				if price[k] > 0 {
-					b[u*K+k] = a[u*K+k] * b[u*K+k] / price[k] / rates[u]
-				}
+			au, bu, ir := a[u*K:(u+1)*K], b[u*K:(u+1)*K], 1/rates[u]
+			for k := range bu {
+				bu[k] *= au[k] * inv[k] * ir
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strings"
 )
 
@@ -343,14 +342,4 @@ func dist3D(d2D, h1, h2 float64) float64 { return math.Hypot(d2D, h1-h2) }
 func breakpoint(freqGHz, hBS, hUT float64) float64 {
 	const hE = 1.0
 	return 4 * (hBS - hE) * (hUT - hE) * freqGHz * 1e9 / 3e8
-}
-
-// sortedKeys is used by the error messages that list names.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

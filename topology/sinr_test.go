@@ -81,11 +81,11 @@ func TestRateModel(t *testing.T) {
 		{"lte below the floor", lte, -10.5, 0},
 		{"lte capped", lte, 30, 4.4}, // 0.6·log2(1001) = 5.98 > 4.4
 		{"plain shannon", RateModel{}, 0, 1},
-		{"nr-64qam at 12 dB", RateModel{CQI: testTable(t, "nr-64qam")}, 12, 2.7305},                          // CQI 10 from 11.7 dB
-		{"nr-64qam at 5.9 dB", RateModel{CQI: testTable(t, "nr-64qam")}, 5.9, 1.4766},                        // exactly CQI 7's threshold
-		{"nr-64qam at −7 dB", RateModel{CQI: testTable(t, "nr-64qam")}, -7, 0},                               // CQI 0: out of range
-		{"nr-256qam at 30 dB", RateModel{CQI: testTable(t, "nr-256qam")}, 30, 7.4063},                        // CQI 15
-		{"nr-256qam capped by η", RateModel{Efficiency: 0.5, CQI: testTable(t, "nr-256qam")}, 30, 4.9836131}, // 0.5·log2(1001) = 4.983613 < 7.4063
+		{"nr-64qam at 12 dB", RateModel{CQI: presetCQI(t, "nr-64qam")}, 12, 2.7305},                          // CQI 10 from 11.7 dB
+		{"nr-64qam at 5.9 dB", RateModel{CQI: presetCQI(t, "nr-64qam")}, 5.9, 1.4766},                        // exactly CQI 7's threshold
+		{"nr-64qam at −7 dB", RateModel{CQI: presetCQI(t, "nr-64qam")}, -7, 0},                               // CQI 0: out of range
+		{"nr-256qam at 30 dB", RateModel{CQI: presetCQI(t, "nr-256qam")}, 30, 7.4063},                        // CQI 15
+		{"nr-256qam capped by η", RateModel{Efficiency: 0.5, CQI: presetCQI(t, "nr-256qam")}, 30, 4.9836131}, // 0.5·log2(1001) = 4.983613 < 7.4063
 	} {
 		if got := c.m.SpectralEff(FromDB(c.sinrDB)); math.Abs(got-c.want) > 5e-7 {
 			t.Errorf("%s: SpectralEff = %.7f, want %.7f", c.name, got, c.want)
@@ -105,7 +105,7 @@ func TestRateModel(t *testing.T) {
 }
 
 func TestCQITable(t *testing.T) {
-	tab := testTable(t, "nr-64qam")
+	tab := presetCQI(t, "nr-64qam")
 	if cqi, se := tab.Lookup(FromDB(22.7)); cqi != 15 || se != 5.5547 {
 		t.Errorf("Lookup(22.7 dB) = %d, %v; want 15, 5.5547", cqi, se)
 	}
@@ -125,7 +125,7 @@ func TestCQITable(t *testing.T) {
 	// table's 4 decimals (TS 38.214 lists them so).
 	bits := map[string]float64{"QPSK": 2, "16QAM": 4, "64QAM": 6, "256QAM": 8}
 	for _, name := range []string{"nr-64qam", "nr-256qam"} {
-		for _, e := range testTable(t, name).Entries() {
+		for _, e := range presetCQI(t, name).Entries() {
 			if want := bits[e.Modulation] * e.CodeRate / 1024; math.Abs(e.Efficiency-want) > 6e-5 {
 				t.Errorf("%s CQI %d: efficiency %v, but %s at %v/1024 gives %v", name, e.CQI, e.Efficiency, e.Modulation, e.CodeRate, want)
 			}
@@ -164,9 +164,9 @@ func TestLinkBudget(t *testing.T) {
 }
 
 // testTable returns a CQI table of the built-in catalogue.
-func testTable(t *testing.T, name string) *CQITable {
+func presetCQI(t *testing.T, name string) *CQITable {
 	t.Helper()
-	c := testCatalogue(t)
+	c := presetCatalogue(t)
 	tab, err := c.CQITable(name)
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func testTable(t *testing.T, name string) *CQITable {
 	return tab
 }
 
-func testCatalogue(t testing.TB) *Catalogue {
+func presetCatalogue(t testing.TB) *Catalogue {
 	t.Helper()
 	c, err := DefaultCatalogue()
 	if err != nil {
