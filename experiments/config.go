@@ -18,6 +18,7 @@ type Config struct {
 	Cloud     Cloud      `toml:"cloud"`
 	Workloads []Workload `toml:"workload"` // [[workload]] tables; at least one
 	D2D       D2D        `toml:"d2d"`
+	Sweep     *Sweep     `toml:"sweep,omitempty"` // optional: run the experiment once per value of one key
 }
 
 // D2D configures device-to-device offloading among phones grouped into

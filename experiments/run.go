@@ -191,8 +191,16 @@ type Options struct {
 	Progress func(fraction float64)
 }
 
-// Run simulates every policy of c over the same scenario and seed.
+// Run simulates every policy of c over the same scenario and seed, once
+// per point of its sweep if it has one.
 func (e Env) Run(c *Config, opt Options) (*Outcome, error) {
+	if c.Sweep != nil && len(c.Sweep.Values) > 0 {
+		return e.runSweep(c, opt)
+	}
+	return e.runOne(c, opt)
+}
+
+func (e Env) runOne(c *Config, opt Options) (*Outcome, error) {
 	sc, err := e.Scenario(c)
 	if err != nil {
 		return nil, err

@@ -22,8 +22,9 @@ type Task struct {
 	TTFTMet  bool    // LLM: TTFT within its service-level objective; true for vision
 	TPOTMet  bool    // LLM: TPOT within its service-level objective; true for vision
 
-	Forwarded bool // sent on to the cloud by a full edge server (Place is then "cloud")
-	Handovers int  // handovers of the task's phone while the task was in flight
+	Point     string // the sweep point the task belongs to, such as "phones.count=40"; empty without a sweep
+	Forwarded bool   // sent on to the cloud by a full edge server (Place is then "cloud")
+	Handovers int    // handovers of the task's phone while the task was in flight
 }
 
 // Task statuses.
@@ -67,5 +68,16 @@ type Summary struct {
 	Experiment string          `json:"experiment"`
 	Seed       uint64          `json:"seed"`
 	Duration   float64         `json:"duration_s"`
-	Policies   []PolicySummary `json:"policies"`
+	Policies   []PolicySummary `json:"policies"` // over all tasks (all sweep points)
+
+	// Sweep holds one entry per value of the swept key, when the
+	// experiment sweeps one.
+	SweepKey string       `json:"sweep_key,omitempty"`
+	Sweep    []SweepPoint `json:"sweep,omitempty"`
+}
+
+// SweepPoint is the summary of one value of a swept key.
+type SweepPoint struct {
+	Value    float64         `json:"value"`
+	Policies []PolicySummary `json:"policies"`
 }

@@ -171,7 +171,7 @@ func (c *Catalogue) WiredNames() []string { return sortedKeys(c.wired) }
 func (c *Catalogue) CQITableNames() []string { return sortedKeys(c.cqi) }
 
 func (c *Catalogue) parseCQI(file string, r io.Reader) error {
-	rows, err := readTable(file, r, []string{"table", "cqi", "modulation", "code_rate_x1024", "efficiency", "sinr_db", "source"})
+	rows, err := readCSVTable(file, r, []string{"table", "cqi", "modulation", "code_rate_x1024", "efficiency", "sinr_db", "source"})
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (c *Catalogue) parseCQI(file string, r io.Reader) error {
 		if e.CodeRate, err = r.number("code_rate_x1024", "> 0 and < 1024", func(v float64) bool { return v > 0 && v < 1024 }); err != nil {
 			return err
 		}
-		if e.Efficiency, err = r.number("efficiency", "> 0", positive); err != nil {
+		if e.Efficiency, err = r.number("efficiency", "> 0", isPositive); err != nil {
 			return err
 		}
 		if e.SINRDB, err = r.number("sinr_db", "", nil); err != nil {
@@ -236,7 +236,7 @@ var cellColumns = []string{
 }
 
 func (c *Catalogue) parseCells(file string, r io.Reader) error {
-	rows, err := readTable(file, r, cellColumns)
+	rows, err := readCSVTable(file, r, cellColumns)
 	if err != nil {
 		return err
 	}
@@ -258,7 +258,7 @@ func (c *Catalogue) parseCells(file string, r io.Reader) error {
 	return nil
 }
 
-func (c *Catalogue) parseCell(r row) (Cell, error) {
+func (c *Catalogue) parseCell(r csvRow) (Cell, error) {
 	var p Cell
 	var err error
 	if p.Name, err = r.name("name"); err != nil {
@@ -278,17 +278,17 @@ func (c *Catalogue) parseCell(r row) (Cell, error) {
 		ok           func(float64) bool
 		dst          *float64
 	}{
-		{"carrier_ghz", "> 0", positive, &p.CarrierGHz},
-		{"bandwidth_mhz", "> 0", positive, &mhz},
-		{"rb_khz", "> 0", positive, &khz},
-		{"tti_ms", "> 0", positive, &ttiMS},
-		{"isd_m", "> 0", positive, &p.ISD},
-		{"bs_height_m", "> 0", positive, &p.BSHeight},
-		{"ue_height_m", "> 0", positive, &p.UEHeight},
+		{"carrier_ghz", "> 0", isPositive, &p.CarrierGHz},
+		{"bandwidth_mhz", "> 0", isPositive, &mhz},
+		{"rb_khz", "> 0", isPositive, &khz},
+		{"tti_ms", "> 0", isPositive, &ttiMS},
+		{"isd_m", "> 0", isPositive, &p.ISD},
+		{"bs_height_m", "> 0", isPositive, &p.BSHeight},
+		{"ue_height_m", "> 0", isPositive, &p.UEHeight},
 		{"bs_power_dbm", "", nil, &bsDBm},
 		{"ue_power_dbm", "", nil, &ueDBm},
-		{"bs_noise_figure_db", "≥ 0", nonNegative, &bsNF},
-		{"ue_noise_figure_db", "≥ 0", nonNegative, &ueNF},
+		{"bs_noise_figure_db", "≥ 0", isNonNegative, &bsNF},
+		{"ue_noise_figure_db", "≥ 0", isNonNegative, &ueNF},
 	} {
 		if *f.dst, err = r.number(f.column, f.want, f.ok); err != nil {
 			return p, err
@@ -312,7 +312,7 @@ func (c *Catalogue) parseCell(r row) (Cell, error) {
 		b      *LinkBudget
 	}{{"dl_", &p.Downlink}, {"ul_", &p.Uplink}} {
 		m := &d.b.Rate
-		if m.Efficiency, err = r.number(d.prefix+"efficiency", "0 < η ≤ 1", fraction); err != nil {
+		if m.Efficiency, err = r.number(d.prefix+"efficiency", "0 < η ≤ 1", isFraction); err != nil {
 			return p, err
 		}
 		minDB, err := r.optNumber(d.prefix+"min_sinr_db", math.Inf(-1))
@@ -320,7 +320,7 @@ func (c *Catalogue) parseCell(r row) (Cell, error) {
 			return p, err
 		}
 		m.MinSINR = FromDB(minDB) // −∞ dB gives 0: no floor
-		if m.MaxSpectralEff, err = r.number(d.prefix+"max_se", "> 0", positive); err != nil {
+		if m.MaxSpectralEff, err = r.number(d.prefix+"max_se", "> 0", isPositive); err != nil {
 			return p, err
 		}
 		d.b.Channel.MaxSpectralEff = m.MaxSpectralEff
@@ -337,7 +337,7 @@ func (c *Catalogue) parseCell(r row) (Cell, error) {
 }
 
 func (c *Catalogue) parseWired(file string, r io.Reader) error {
-	rows, err := readTable(file, r, []string{"name", "bandwidth_gbps", "latency_ms", "source"})
+	rows, err := readCSVTable(file, r, []string{"name", "bandwidth_gbps", "latency_ms", "source"})
 	if err != nil {
 		return err
 	}
@@ -350,11 +350,11 @@ func (c *Catalogue) parseWired(file string, r io.Reader) error {
 		if w.Name, err = r.name("name"); err != nil {
 			return err
 		}
-		gbps, err := r.number("bandwidth_gbps", "> 0", positive)
+		gbps, err := r.number("bandwidth_gbps", "> 0", isPositive)
 		if err != nil {
 			return err
 		}
-		ms, err := r.number("latency_ms", "≥ 0", nonNegative)
+		ms, err := r.number("latency_ms", "≥ 0", isNonNegative)
 		if err != nil {
 			return err
 		}

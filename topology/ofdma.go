@@ -128,7 +128,8 @@ type RBScheduler struct {
 	Policy Scheduling
 	// Window is the proportional-fair time constant t_c in TTIs: after
 	// each TTI every active user's average becomes (1 − 1/t_c)·avg +
-	// (1/t_c)·served. Zero means DefaultPFWindow.
+	// (1/t_c)·served. Zero means DefaultPFWindow; values below 1 act as 1
+	// (no memory beyond the last TTI).
 	Window float64
 
 	avg  map[int64]float64 // PF average served rate per user, bit/s
@@ -226,6 +227,7 @@ func (s *RBScheduler) stepPF(ids []int64, sinr [][]float64, alloc []int, bits []
 	if w <= 0 {
 		w = DefaultPFWindow
 	}
+	w = max(w, 1)
 	for u, id := range ids {
 		s.avg[id] = (1-1/w)*avg[u] + bits[u]/tti/w
 	}
@@ -458,33 +460,33 @@ func rayleighSE(m RateModel, s float64, n int) float64 {
 		}
 		f := func(u float64) float64 { return se(u) * math.Pow(u, fn-1) }
 		if hi < 1 {
-			total += legendre(f, lo, hi)
+			total += integrate32(f, lo, hi)
 			continue
 		}
 		// Uncapped Shannon up to u = 1, where x(u) → ∞ logarithmically.
 		a := lo
 		for range 16 {
 			b := 1 - 0.1*(1-a)
-			total += legendre(f, a, b)
+			total += integrate32(f, a, b)
 			a = b
 		}
 	}
 	return total
 }
 
-// gauss holds 32-point Gauss–Legendre nodes and weights on [−1, 1].
-var gauss = func() (g struct{ x, w []float64 }) {
+// gaussLegendre32 holds 32-point Gauss–Legendre nodes and weights on [−1, 1].
+var gaussLegendre32 = func() (g struct{ x, w []float64 }) {
 	g.x, g.w = make([]float64, 32), make([]float64, 32)
 	quad.Legendre{}.FixedLocations(g.x, g.w, -1, 1)
 	return g
 }()
 
-// legendre integrates f over [lo, hi] with the 32-point rule.
-func legendre(f func(float64) float64, lo, hi float64) float64 {
+// integrate32 integrates f over [lo, hi] with the 32-point rule.
+func integrate32(f func(float64) float64, lo, hi float64) float64 {
 	h, c := 0.5*(hi-lo), 0.5*(hi+lo)
 	var s float64
-	for i, x := range gauss.x {
-		s += gauss.w[i] * f(c+h*x)
+	for i, x := range gaussLegendre32.x {
+		s += gaussLegendre32.w[i] * f(c+h*x)
 	}
 	return h * s
 }

@@ -34,17 +34,17 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// row is one data line of a table, its fields keyed by column name.
-type row struct {
+// csvRow is one data line of a table, its fields keyed by column name.
+type csvRow struct {
 	file   string
 	line   int
 	fields map[string]string
 }
 
-// readTable reads a CSV table whose first record is a header naming
+// readCSVTable reads a CSV table whose first record is a header naming
 // exactly the given columns, in any order. Lines starting with '#' are
 // comments; fields are trimmed of surrounding spaces.
-func readTable(file string, r io.Reader, columns []string) ([]row, error) {
+func readCSVTable(file string, r io.Reader, columns []string) ([]csvRow, error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
 	cr.TrimLeadingSpace = true
@@ -73,7 +73,7 @@ func readTable(file string, r io.Reader, columns []string) ([]row, error) {
 			return nil, &ParseError{File: file, Line: headerLine, Column: name, Err: errors.New("missing column")}
 		}
 	}
-	var rows []row
+	var rows []csvRow
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -87,7 +87,7 @@ func readTable(file string, r io.Reader, columns []string) ([]row, error) {
 		for name, i := range index {
 			fields[name] = strings.TrimSpace(rec[i])
 		}
-		rows = append(rows, row{file: file, line: line, fields: fields})
+		rows = append(rows, csvRow{file: file, line: line, fields: fields})
 	}
 }
 
@@ -99,13 +99,13 @@ func csvError(file string, err error) error {
 	return err
 }
 
-func (r row) errorf(column, format string, args ...any) error {
+func (r csvRow) errorf(column, format string, args ...any) error {
 	return &ParseError{File: r.file, Line: r.line, Column: column, Err: fmt.Errorf(format, args...)}
 }
 
 // number parses a finite float column and checks it with ok, whose
 // description want goes into the error.
-func (r row) number(column, want string, ok func(float64) bool) (float64, error) {
+func (r csvRow) number(column, want string, ok func(float64) bool) (float64, error) {
 	s := r.fields[column]
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -118,7 +118,7 @@ func (r row) number(column, want string, ok func(float64) bool) (float64, error)
 }
 
 // optNumber is number for a column that may be empty, which gives def.
-func (r row) optNumber(column string, def float64) (float64, error) {
+func (r csvRow) optNumber(column string, def float64) (float64, error) {
 	if r.fields[column] == "" {
 		return def, nil
 	}
@@ -126,7 +126,7 @@ func (r row) optNumber(column string, def float64) (float64, error) {
 }
 
 // integer parses an integer column that must be ≥ lo.
-func (r row) integer(column string, lo int) (int, error) {
+func (r csvRow) integer(column string, lo int) (int, error) {
 	s := r.fields[column]
 	v, err := strconv.Atoi(s)
 	if err != nil {
@@ -139,7 +139,7 @@ func (r row) integer(column string, lo int) (int, error) {
 }
 
 // text returns a column that must not be empty.
-func (r row) text(column string) (string, error) {
+func (r csvRow) text(column string) (string, error) {
 	s := r.fields[column]
 	if s == "" {
 		return "", r.errorf(column, "empty")
@@ -150,7 +150,7 @@ func (r row) text(column string) (string, error) {
 // name returns a column holding a catalogue name: lower-case letters,
 // digits, '-', '_' and '.', starting with a letter or digit, so that names
 // are safe in file names, TOML values and stream labels.
-func (r row) name(column string) (string, error) {
+func (r csvRow) name(column string) (string, error) {
 	s, err := r.text(column)
 	if err != nil {
 		return "", err
@@ -164,6 +164,6 @@ func (r row) name(column string) (string, error) {
 	return s, nil
 }
 
-func positive(v float64) bool    { return v > 0 }
-func nonNegative(v float64) bool { return v >= 0 }
-func fraction(v float64) bool    { return v > 0 && v <= 1 }
+func isPositive(v float64) bool    { return v > 0 }
+func isNonNegative(v float64) bool { return v >= 0 }
+func isFraction(v float64) bool    { return v > 0 && v <= 1 }

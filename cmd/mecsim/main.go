@@ -187,10 +187,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	err = outcome.WriteFolder(dir, func(tmp string) error {
-		return plots.WriteFigures(filepath.Join(tmp, "figures"), outcome.Tasks, outcome.Summary.Policies, cfg.Policies)
+		figures := filepath.Join(tmp, "figures")
+		if err := plots.WriteFigures(figures, outcome.Tasks, outcome.Summary.Policies, cfg.Policies); err != nil {
+			return err
+		}
+		return plots.WriteSweepFigures(figures, outcome.Summary, cfg.Policies)
 	})
 	if err != nil {
 		return err
+	}
+	for _, pt := range outcome.Summary.Sweep {
+		fmt.Fprintf(stdout, "%s = %v\n", outcome.Summary.SweepKey, pt.Value)
+		printSummary(stdout, results.Summary{Policies: pt.Policies})
+	}
+	if len(outcome.Summary.Sweep) > 0 {
+		fmt.Fprintln(stdout, "all points")
 	}
 	printSummary(stdout, outcome.Summary)
 	fmt.Fprintf(stdout, "results in %s (%.1fs)\n", dir, time.Since(start).Seconds())
