@@ -3,6 +3,7 @@ package mec
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
@@ -242,6 +243,14 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		}
 		w.clusters = cl
 	}
+	// Size the task table for the expected arrivals (plus five standard
+	// deviations), so that it rarely has to grow and copy during the run.
+	var rate float64
+	for _, wl := range sc.Workloads {
+		rate += wl.Rate
+	}
+	expect := rate * float64(sc.Phones) * sc.Duration.Seconds()
+	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, 1e8)))
 	w.obs.Targets = make([]policies.Target, 0, len(sc.Sites)+2)
 	w.places = make([]int, 0, len(sc.Sites)+2)
 	return w, nil
