@@ -80,7 +80,21 @@ type Radio struct {
 	Interruption       time.Duration `toml:"handover_interruption"`  // default "50ms"
 	BackhaulLatency    time.Duration `toml:"backhaul_latency"`       // cell to cell, for results forwarded after a handover; default "2ms"
 	BackhaulBandwidth  float64       `toml:"backhaul_bandwidth_bps"` // default 10e9
-	LinkRefresh        time.Duration `toml:"link_refresh"`           // how often transfers take up moving phones' positions; default "100ms"
+	LinkRefresh        time.Duration `toml:"link_refresh"`           // how often transfers take up moving phones' positions and fading; default "100ms"
+
+	// Propagation: the path-loss model ("macro", the default 128.1 +
+	// 37.6·log10(d/km); 3GPP TR 38.901 "umi", "uma", "inh"; "free-space"),
+	// its carrier and antenna heights, log-normal shadowing with the
+	// model's σ, and small-scale fading ("none", "rayleigh", "rician")
+	// redrawn every coherence interval.
+	PathLoss   string        `toml:"path_loss"`   // default "macro"
+	CarrierGHz float64       `toml:"carrier_ghz"` // default 3.5
+	BSHeightM  float64       `toml:"bs_height_m"` // default 25
+	UEHeightM  float64       `toml:"ue_height_m"` // default 1.5
+	Shadowing  bool          `toml:"shadowing"`   // default false
+	Fading     string        `toml:"fading"`      // default "none"
+	RicianK    float64       `toml:"rician_k"`    // linear K factor for "rician"; default 10
+	Coherence  time.Duration `toml:"coherence"`   // default "10ms"
 	// MaxSpectralEff caps the rate at this many bit/s per Hz, the highest
 	// efficiency of the modulation-and-coding table: 7.4063 for 256-QAM at
 	// code rate 948/1024 (3GPP TS 38.214 Table 5.2.2.1-3, CQI 15). Default 7.4063.

@@ -175,6 +175,13 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		{"radio.backhaul_latency", c.Radio.BackhaulLatency == 0, func() { c.Radio.BackhaulLatency = 2 * time.Millisecond }},
 		{"radio.backhaul_bandwidth_bps", c.Radio.BackhaulBandwidth == 0, func() { c.Radio.BackhaulBandwidth = 10e9 }},
 		{"radio.link_refresh", c.Radio.LinkRefresh == 0, func() { c.Radio.LinkRefresh = 100 * time.Millisecond }},
+		{"radio.path_loss", c.Radio.PathLoss == "", func() { c.Radio.PathLoss = "macro" }},
+		{"radio.carrier_ghz", c.Radio.CarrierGHz == 0, func() { c.Radio.CarrierGHz = 3.5 }},
+		{"radio.bs_height_m", c.Radio.BSHeightM == 0, func() { c.Radio.BSHeightM = 25 }},
+		{"radio.ue_height_m", c.Radio.UEHeightM == 0, func() { c.Radio.UEHeightM = 1.5 }},
+		{"radio.fading", c.Radio.Fading == "", func() { c.Radio.Fading = "none" }},
+		{"radio.rician_k", c.Radio.RicianK == 0, func() { c.Radio.RicianK = 10 }},
+		{"radio.coherence", c.Radio.Coherence == 0, func() { c.Radio.Coherence = 10 * time.Millisecond }},
 	} {
 		if unset(f.key, f.zero) {
 			f.set()

@@ -19,6 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/mecsim/mecsim/mec"
+	"github.com/mecsim/mecsim/topology"
 )
 
 // Known lists the names an experiment file may refer to. The caller takes
@@ -228,6 +229,19 @@ func (c *Config) Validate(known Known) error {
 		}
 	}
 	v.positive("radio.backhaul_bandwidth_bps", r.BackhaulBandwidth)
+	if _, err := topology.NewPathLoss(r.PathLoss, r.CarrierGHz, r.BSHeightM, r.UEHeightM); err != nil {
+		v.add("radio.path_loss", "%v", err)
+	}
+	switch r.Fading {
+	case "none", "rayleigh":
+	case "rician":
+		v.between("radio.rician_k", r.RicianK, 0, 1e4)
+	default:
+		v.add("radio.fading", "must be \"none\", \"rayleigh\" or \"rician\", got %q", r.Fading)
+	}
+	if r.Coherence <= 0 {
+		v.add("radio.coherence", "must be > 0, got %v", r.Coherence)
+	}
 	if r.LinkRefresh <= 0 {
 		v.add("radio.link_refresh", "must be > 0, got %v", r.LinkRefresh)
 	}

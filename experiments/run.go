@@ -156,6 +156,17 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 	}
 	sc.Backhaul = topology.WANLink{Latency: r.BackhaulLatency.Seconds(), Bandwidth: r.BackhaulBandwidth}
 	sc.LinkRefresh = sim.Seconds(r.LinkRefresh.Seconds())
+	if r.PathLoss != "macro" {
+		if sc.PathLoss, err = topology.NewPathLoss(r.PathLoss, r.CarrierGHz, r.BSHeightM, r.UEHeightM); err != nil {
+			return nil, fmt.Errorf("radio.path_loss: %w", err)
+		}
+	}
+	sc.Shadowing = r.Shadowing
+	sc.Fading = r.Fading != "none"
+	if r.Fading == "rician" {
+		sc.RicianK = r.RicianK
+	}
+	sc.Coherence = sim.Seconds(r.Coherence.Seconds())
 
 	if d := c.D2D; d.Enabled {
 		link, err := d2d.Preset(d.Link)

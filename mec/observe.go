@@ -69,7 +69,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		if d > s.Coverage {
 			continue
 		}
-		up, down := w.radioTimes(s, d, inBits, outBits)
+		up, down := w.radioTimes(i, pos, inBits, outBits)
 		c := &w.siteCost[i][t.workload]
 		// The queue drains while the input is on its way.
 		wait, compute := max(0, s.server.wait(now)-up), c.first+c.rest
@@ -78,7 +78,7 @@ func (w *World) observe(now sim.Time, id int64) {
 			Name:         s.name,
 			Index:        i,
 			Distance:     d,
-			UplinkRate:   s.up.RateWith(s.up.Active()+1, topology.ReceivedWatts(w.sc.TxPowerDBm, d)),
+			UplinkRate:   s.up.RateWith(s.up.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, pos, i))),
 			TransferTime: up + down,
 			QueueLen:     s.server.length(),
 			QueueWait:    wait,
@@ -92,7 +92,7 @@ func (w *World) observe(now sim.Time, id int64) {
 
 	cell := &w.sites[ph.cell]
 	d := pos.Dist(cell.Pos)
-	up, down := w.radioTimes(cell, d, inBits, outBits)
+	up, down := w.radioTimes(ph.cell, pos, inBits, outBits)
 	wanIn := w.sc.Cloud.WAN.TransferTime(inBits)
 	wan := wanIn + w.sc.Cloud.WAN.TransferTime(outBits)
 	c := &w.cloudCost[t.workload]
@@ -102,7 +102,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		Name:         "cloud",
 		Index:        -1,
 		Distance:     d,
-		UplinkRate:   cell.up.RateWith(cell.up.Active()+1, topology.ReceivedWatts(w.sc.TxPowerDBm, d)),
+		UplinkRate:   cell.up.RateWith(cell.up.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, pos, ph.cell))),
 		TransferTime: up + down + wan,
 		QueueLen:     w.cloud.length(),
 		QueueWait:    wait,
@@ -170,9 +170,10 @@ func (w *World) observePeers(now sim.Time, t *task, ph *phone, inBits, outBits f
 // phone d metres away, if the transfers started now. It ignores the
 // phone's own radio queue: a phone that is still sending an earlier task
 // sees an optimistic upload time.
-func (w *World) radioTimes(s *site, d, inBits, outBits float64) (up, down float64) {
-	upRate := s.up.RateWith(s.up.Active()+1, topology.ReceivedWatts(w.sc.TxPowerDBm, d))
-	downRate := s.down.RateWith(s.down.Active()+1, topology.ReceivedWatts(w.sc.BSPowerDBm, d))
+func (w *World) radioTimes(si int, pos topology.Point, inBits, outBits float64) (up, down float64) {
+	s := &w.sites[si]
+	upRate := s.up.RateWith(s.up.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, pos, si)))
+	downRate := s.down.RateWith(s.down.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.BSPowerDBm, pos, si)))
 	return inBits / upRate, outBits / downRate
 }
 

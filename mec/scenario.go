@@ -43,8 +43,19 @@ type Scenario struct {
 	Handover topology.HandoverConfig
 	Backhaul topology.WANLink
 	// LinkRefresh is how often transfers in progress take up their
-	// phones' new positions; zero leaves their rates as they started.
+	// phones' new positions and fading; zero leaves their rates as they
+	// started.
 	LinkRefresh sim.Time
+
+	// Propagation beyond the macro path loss: another path-loss model
+	// (averaged over its line-of-sight probability), its log-normal
+	// shadowing, and Rayleigh or Rician fading redrawn every coherence
+	// interval.
+	PathLoss  topology.PathLoss // nil: 128.1 + 37.6·log10(d/km)
+	Shadowing bool              // with the model's σ and decorrelation distance (8 dB, 50 m for macro)
+	Fading    bool
+	RicianK   float64  // 0 for Rayleigh
+	Coherence sim.Time // fading redraw interval
 }
 
 // Mobility says how phones move.

@@ -128,6 +128,7 @@ type World struct {
 	local, cloudCost []costs
 	siteCost         [][]costs
 
+	ch   channel
 	rx   []float64          // scratch: received power from each cell, dBm
 	look topology.Lookahead // when a moving phone's best cell may change
 
@@ -180,6 +181,15 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		}
 	}
 
+	w.ch = channel{pathLoss: sc.PathLoss, fading: sc.Fading, k: sc.RicianK, block: sc.Coherence,
+		seed: streams.Source("topology/channel").Uint64()}
+	if sc.Shadowing {
+		pl := sc.PathLoss
+		if pl == nil {
+			pl = topology.Macro{}
+		}
+		w.ch.sigmaDB, w.ch.decorr = pl.Shadowing(false)
+	}
 	w.phones = make([]phone, sc.Phones)
 	w.rx = make([]float64, len(sc.Sites))
 	for i := range w.phones {
@@ -194,7 +204,8 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			battery: devices.NewBatteryState(host.Battery),
 		}
 		pos := mob.Position(0)
-		ph.cell = nearest(sc.Sites, pos)
+		w.phones[i] = ph // for where()
+		ph.cell = topology.BestCell(w.cellPowers(pos))
 		if sc.Mobility.moving() {
 			if ph.ho, err = topology.NewHandover(sc.Handover); err != nil {
 				return nil, fmt.Errorf("mec: %w", err)
@@ -206,7 +217,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	}
 	w.look = topology.Lookahead{Cells: len(sc.Sites), Rx: func(p topology.Point, dBm []float64) {
 		for j := range sc.Sites {
-			dBm[j] = sc.BSPowerDBm - topology.MacroPathLoss(p.Dist(sc.Sites[j].Pos))
+			dBm[j] = w.rxDBm(sc.BSPowerDBm, p, j)
 		}
 	}}
 	// Streams are named by model and its occurrence among the workloads,
@@ -275,9 +286,9 @@ func (w *World) Run(policyName string) ([]results.Task, error) {
 		for i := range w.phones {
 			w.scheduleCheck(0, i)
 		}
-		if w.sc.LinkRefresh > 0 {
-			w.k.Schedule(w.sc.LinkRefresh, w, evRefresh, 0)
-		}
+	}
+	if (w.sc.Mobility.moving() || w.sc.Fading) && w.sc.LinkRefresh > 0 {
+		w.k.Schedule(w.sc.LinkRefresh, w, evRefresh, 0)
 	}
 	const slice = 100000
 	for w.k.Pending() > 0 && w.err == nil {
@@ -486,7 +497,7 @@ func (w *World) startUplink(now sim.Time, id int64) {
 	}
 	s := &w.sites[t.link]
 	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
-	rx := topology.ReceivedWatts(w.sc.TxPowerDBm, w.where(ph).Dist(s.Pos))
+	rx := w.rxW(w.sc.TxPowerDBm, int(t.phone), t.link)
 	t.txStart = now
 	if err := s.up.Start(now, id, bits, rx); err != nil {
 		w.fail(err)
@@ -610,7 +621,7 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 		return
 	}
 	s := &w.sites[t.link]
-	rx := topology.ReceivedWatts(w.sc.BSPowerDBm, w.where(ph).Dist(s.Pos))
+	rx := w.rxW(w.sc.BSPowerDBm, int(t.phone), t.link)
 	t.rxStart = now
 	if err := s.down.Start(now, ref, 8*w.partBytes(t, part), rx); err != nil {
 		w.fail(err)
@@ -913,7 +924,7 @@ func (w *World) where(ph *phone) topology.Point { return ph.mob.Position(w.k.Now
 // received with at p, in dBm.
 func (w *World) cellPowers(p topology.Point) []float64 {
 	for j := range w.sc.Sites {
-		w.rx[j] = w.sc.BSPowerDBm - topology.MacroPathLoss(p.Dist(w.sc.Sites[j].Pos))
+		w.rx[j] = w.rxDBm(w.sc.BSPowerDBm, p, j)
 	}
 	return w.rx
 }
@@ -945,19 +956,16 @@ func (w *World) scheduleCheck(now sim.Time, i int) {
 func (w *World) refresh(now sim.Time) {
 	for si := range w.sites {
 		s := &w.sites[si]
-		pos := s.Pos
 		changed := false
 		s.up.Each(func(id int64) {
-			ph := &w.phones[w.tasks[id].phone]
-			changed = s.up.SetReceived(now, id, topology.ReceivedWatts(w.sc.TxPowerDBm, w.where(ph).Dist(pos))) || changed
+			changed = s.up.SetReceived(now, id, w.rxW(w.sc.TxPowerDBm, int(w.tasks[id].phone), si)) || changed
 		})
 		if changed {
 			s.upEvent = w.reschedule(s.upEvent, &s.up, evUplinkDone, si)
 		}
 		changed = false
 		s.down.Each(func(ref int64) {
-			ph := &w.phones[w.tasks[ref>>1].phone]
-			changed = s.down.SetReceived(now, ref, topology.ReceivedWatts(w.sc.BSPowerDBm, w.where(ph).Dist(pos))) || changed
+			changed = s.down.SetReceived(now, ref, w.rxW(w.sc.BSPowerDBm, int(w.tasks[ref>>1].phone), si)) || changed
 		})
 		if changed {
 			s.dnEvent = w.reschedule(s.dnEvent, &s.down, evDownlinkDone, si)
@@ -994,13 +1002,3 @@ func newMobility(sc *Scenario, i int, streams sim.Streams) (topology.Mobility, e
 	return nil, fmt.Errorf("unknown mobility model %q", m.Model)
 }
 
-func nearest(sites []Site, p topology.Point) int {
-	best := -1
-	var bestD float64
-	for i := range sites {
-		if d := p.Dist(sites[i].Pos); best < 0 || d < bestD {
-			best, bestD = i, d
-		}
-	}
-	return best
-}
