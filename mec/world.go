@@ -1001,4 +1001,3 @@ func newMobility(sc *Scenario, i int, streams sim.Streams) (topology.Mobility, e
 	}
 	return nil, fmt.Errorf("unknown mobility model %q", m.Model)
 }
-
