@@ -95,6 +95,9 @@ type Radio struct {
 	Fading     string        `toml:"fading"`      // default "none"
 	RicianK    float64       `toml:"rician_k"`    // linear K factor for "rician"; default 10
 	Coherence  time.Duration `toml:"coherence"`   // default "10ms"
+	// Interference: each cell's uplink hears the phones uploading in the
+	// other cells, all cells sharing one band (updated every link_refresh).
+	Interference bool `toml:"interference"` // default false
 	// MaxSpectralEff caps the rate at this many bit/s per Hz, the highest
 	// efficiency of the modulation-and-coding table: 7.4063 for 256-QAM at
 	// code rate 948/1024 (3GPP TS 38.214 Table 5.2.2.1-3, CQI 15). Default 7.4063.

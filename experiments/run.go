@@ -167,6 +167,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		sc.RicianK = r.RicianK
 	}
 	sc.Coherence = sim.Seconds(r.Coherence.Seconds())
+	sc.Interference = r.Interference
 
 	if d := c.D2D; d.Enabled {
 		link, err := d2d.Preset(d.Link)

@@ -56,6 +56,10 @@ type Scenario struct {
 	Fading    bool
 	RicianK   float64  // 0 for Rayleigh
 	Coherence sim.Time // fading redraw interval
+	// Interference makes each cell's uplink receiver hear the phones
+	// uploading in the other cells (all cells share one band), updated
+	// every LinkRefresh.
+	Interference bool
 }
 
 // Mobility says how phones move.

@@ -287,7 +287,7 @@ func (w *World) Run(policyName string) ([]results.Task, error) {
 			w.scheduleCheck(0, i)
 		}
 	}
-	if (w.sc.Mobility.moving() || w.sc.Fading) && w.sc.LinkRefresh > 0 {
+	if (w.sc.Mobility.moving() || w.sc.Fading || w.sc.Interference) && w.sc.LinkRefresh > 0 {
 		w.k.Schedule(w.sc.LinkRefresh, w, evRefresh, 0)
 	}
 	const slice = 100000
@@ -954,6 +954,9 @@ func (w *World) scheduleCheck(now sim.Time, i int) {
 // refresh gives every transfer in progress the received power of its
 // phone's position now, so that a phone walking away slows down.
 func (w *World) refresh(now sim.Time) {
+	if w.sc.Interference {
+		w.interfere(now)
+	}
 	for si := range w.sites {
 		s := &w.sites[si]
 		changed := false
@@ -973,6 +976,27 @@ func (w *World) refresh(now sim.Time) {
 	}
 	if next := now + w.sc.LinkRefresh; next < w.sc.Duration {
 		w.k.Schedule(next, w, evRefresh, 0)
+	}
+}
+
+// interfere sets each cell's uplink interference: the power its receiver
+// hears from every phone uploading in another cell.
+func (w *World) interfere(now sim.Time) {
+	for si := range w.sites {
+		var sum float64
+		for sj := range w.sites {
+			if sj == si {
+				continue
+			}
+			w.sites[sj].up.Each(func(id int64) {
+				ph := &w.phones[w.tasks[id].phone]
+				sum += topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, w.where(ph), si))
+			})
+		}
+		s := &w.sites[si]
+		if s.up.SetInterference(now, sum) {
+			s.upEvent = w.reschedule(s.upEvent, &s.up, evUplinkDone, si)
+		}
 	}
 }
 

@@ -591,3 +591,22 @@ func TestHandoversAreCounted(t *testing.T) {
 	}
 	t.Logf("moving: %d handovers over %d tasks, mean latency %.1f ms (static %.1f ms)", s.Handovers, s.Tasks, 1e3*s.MeanLatency, 1e3*static.MeanLatency)
 }
+
+// TestInterferenceSlowsUploads checks inter-cell interference: with two
+// cells sharing a band, uploads in one slow down those in the other.
+func TestInterferenceSlowsUploads(t *testing.T) {
+	mk := func(on bool) *Scenario {
+		sc := mobileScenario("static")
+		sc.Interference = on
+		sc.Workloads[0].Model.OutputBytes = 1000
+		sc.Workloads[0].Rate = 5
+		sc.Duration = 30 * sim.Second
+		return sc
+	}
+	quiet := results.Summarize("test", run(t, mk(false), sim.NewStreams(2), policies.EdgeNearest{}))
+	noisy := results.Summarize("test", run(t, mk(true), sim.NewStreams(2), policies.EdgeNearest{}))
+	if !(noisy.MeanLatency > quiet.MeanLatency) {
+		t.Errorf("mean latency with interference %.5f s, without %.5f s: want slower", noisy.MeanLatency, quiet.MeanLatency)
+	}
+	t.Logf("without interference %.2f ms, with %.2f ms", 1e3*quiet.MeanLatency, 1e3*noisy.MeanLatency)
+}

@@ -29,6 +29,10 @@ type SharedLink struct {
 
 	flows []flow // in start order, so ties resolve the same way every run
 	last  sim.Time
+
+	// interference is the power, in watts over the whole band, received
+	// from transmitters in other cells on the same frequencies.
+	interference float64
 }
 
 type flow struct {
@@ -50,7 +54,18 @@ func (l *SharedLink) RateWith(users int, rxW float64) float64 {
 	if l.SplitPower {
 		rxW /= float64(users)
 	}
-	return l.Channel.Rate(l.Bandwidth/float64(users), rxW)
+	hz := l.Bandwidth / float64(users)
+	if l.interference == 0 {
+		return l.Channel.Rate(hz, rxW)
+	}
+	// Interferers spread over the band: a share of hz sees hz/Bandwidth
+	// of their power, which adds to the noise like a higher density.
+	sinr := rxW / (l.Channel.NoiseWatts(hz) + l.interference*hz/l.Bandwidth)
+	r := ShannonRate(hz, sinr)
+	if c := l.Channel.MaxSpectralEff; c > 0 {
+		r = min(r, c*hz)
+	}
+	return r
 }
 
 // Start begins a transfer of bits at received power rxW. The ID must not be
@@ -85,6 +100,22 @@ func (l *SharedLink) SetReceived(now sim.Time, id int64, rxW float64) bool {
 	}
 	return false
 }
+
+// SetInterference sets, from now on, the power in watts (over the whole
+// band) that the link's receiver picks up from transmitters in other
+// cells, and reports whether it changed.
+func (l *SharedLink) SetInterference(now sim.Time, w float64) bool {
+	if !(w >= 0) || w == l.interference {
+		return false
+	}
+	l.advance(now)
+	l.interference = w
+	l.rerate()
+	return true
+}
+
+// Interference returns the interfering power set by SetInterference.
+func (l *SharedLink) Interference() float64 { return l.interference }
 
 // Each calls f for every transfer under way, in start order.
 func (l *SharedLink) Each(f func(id int64)) {

@@ -161,3 +161,24 @@ func TestSetReceivedMidTransfer(t *testing.T) {
 		t.Error("unknown transfer reported found")
 	}
 }
+
+// TestInterferenceAddsToNoise checks the SINR of a shared link: with
+// interference I over the band, a transfer alone at SNR 15 sees
+// SINR = 15·N/(N + I); with I = N that is 7.5, so 10 MHz · log2(8.5).
+func TestInterferenceAddsToNoise(t *testing.T) {
+	l, rx := newTestLink()
+	n := l.Channel.NoiseWatts(10e6)
+	must(t, l.Start(0, 1, 1e6, rx))
+	if !l.SetInterference(0, n) {
+		t.Fatal("interference not set")
+	}
+	if got, want := l.RateWith(1, rx), 10e6*math.Log2(8.5); !near(got, want, relTol) {
+		t.Errorf("rate %v, want %v", got, want)
+	}
+	// Two users: each has half the band with half the noise and half the
+	// interference, at its full power: SINR 15·N/(N/2 + N/2) = 15 over
+	// 5 MHz, 5 MHz · log2(16) = 20 Mbit/s.
+	if got, want := l.RateWith(2, rx), 20e6; !near(got, want, relTol) {
+		t.Errorf("shared rate %v, want %v", got, want)
+	}
+}
