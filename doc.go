@@ -4,9 +4,10 @@
 // dependency graph as the design draws it.
 //
 //	sim          the event kernel, random streams, statistics
-//	workloads    task types, the model catalogue, arrival processes
-//	devices      processors and their roofline cost model
-//	topology     positions, radio channels, shared and wired links
+//	workloads    vision models, LLMs, quantisations, kernels, arrival processes
+//	devices      devices, processors, engines: the calibrated cost model
+//	topology     positions, mobility, handover, radio channels, shared and wired links
+//	d2d          D2D clusters, links, peer acceptance
 //	policies     the Policy interface, baselines, the registry
 //	results      task records, summaries, CSV/JSON, atomic folders
 //	mec          the running world that joins them
