@@ -98,6 +98,10 @@ type Radio struct {
 	// Interference: each cell's uplink hears the phones uploading in the
 	// other cells, all cells sharing one band (updated every link_refresh).
 	Interference bool `toml:"interference"` // default false
+	// Scheduler shares a cell's band: "equal" shares (default), or OFDMA
+	// resource blocks of rb_hz under "round-robin" or "proportional-fair".
+	Scheduler string  `toml:"scheduler"`
+	RBHz      float64 `toml:"rb_hz"` // default 360e3 (NR, 30 kHz subcarriers × 12)
 	// MaxSpectralEff caps the rate at this many bit/s per Hz, the highest
 	// efficiency of the modulation-and-coding table: 7.4063 for 256-QAM at
 	// code rate 948/1024 (3GPP TS 38.214 Table 5.2.2.1-3, CQI 15). Default 7.4063.

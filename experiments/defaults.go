@@ -182,6 +182,8 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		{"radio.fading", c.Radio.Fading == "", func() { c.Radio.Fading = "none" }},
 		{"radio.rician_k", c.Radio.RicianK == 0, func() { c.Radio.RicianK = 10 }},
 		{"radio.coherence", c.Radio.Coherence == 0, func() { c.Radio.Coherence = 10 * time.Millisecond }},
+		{"radio.scheduler", c.Radio.Scheduler == "", func() { c.Radio.Scheduler = "equal" }},
+		{"radio.rb_hz", c.Radio.RBHz == 0, func() { c.Radio.RBHz = 360e3 }},
 	} {
 		if unset(f.key, f.zero) {
 			f.set()

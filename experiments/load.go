@@ -239,6 +239,14 @@ func (c *Config) Validate(known Known) error {
 	default:
 		v.add("radio.fading", "must be \"none\", \"rayleigh\" or \"rician\", got %q", r.Fading)
 	}
+	if r.Scheduler != "equal" {
+		if _, err := topology.ParseScheduling(r.Scheduler); err != nil {
+			v.add("radio.scheduler", "%v (or \"equal\")", err)
+		}
+		if !(r.RBHz >= 1e3) || r.RBHz > min(r.UplinkHz, r.DownlinkHz) {
+			v.add("radio.rb_hz", "must be at least 1 kHz and fit the bands, got %g", r.RBHz)
+		}
+	}
 	if r.Coherence <= 0 {
 		v.add("radio.coherence", "must be > 0, got %v", r.Coherence)
 	}

@@ -38,7 +38,7 @@ func TestParseMinimalFillsDefaults(t *testing.T) {
 		Phones: Phones{Count: 10, Processor: "sd8gen3-cpu", TxPowerDBm: 23,
 			TxPowerW: 1.3, RxPowerW: 1.0, IdlePowerW: 0.1, Mobility: "static", MinSpeed: 0.5, MaxSpeed: 1.5, MeanSpeed: 1, SpeedStdDev: 0.2, Alpha: 0.75, Step: time.Second},
 		Radio: Radio{UplinkHz: 20e6, DownlinkHz: 20e6, NoiseDBmPerHz: -174,
-			NoiseFigureDB: 0, BSPowerDBm: 43, MaxSpectralEff: 7.4063, HandoverHysteresis: 3, TimeToTrigger: 160 * time.Millisecond, Interruption: 50 * time.Millisecond, BackhaulLatency: 2 * time.Millisecond, BackhaulBandwidth: 10e9, LinkRefresh: 100 * time.Millisecond, PathLoss: "macro", CarrierGHz: 3.5, BSHeightM: 25, UEHeightM: 1.5, Fading: "none", RicianK: 10, Coherence: 10 * time.Millisecond},
+			NoiseFigureDB: 0, BSPowerDBm: 43, MaxSpectralEff: 7.4063, HandoverHysteresis: 3, TimeToTrigger: 160 * time.Millisecond, Interruption: 50 * time.Millisecond, BackhaulLatency: 2 * time.Millisecond, BackhaulBandwidth: 10e9, LinkRefresh: 100 * time.Millisecond, PathLoss: "macro", CarrierGHz: 3.5, BSHeightM: 25, UEHeightM: 1.5, Fading: "none", RicianK: 10, Coherence: 10 * time.Millisecond, Scheduler: "equal", RBHz: 360e3},
 		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1, Discipline: "fifo", WhenFull: "refused", Batch: 1}},
 		Cloud: Cloud{WANLatency: 40 * time.Millisecond, WANBandwidth: 1e9,
 			Processor: "cloud-a100", Servers: 64},
@@ -66,7 +66,7 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 		Phones: Phones{Count: 250, Processor: "sd8gen3-cpu", TxPowerDBm: 0,
 			TxPowerW: 2.5, RxPowerW: 0, IdlePowerW: 0, Mobility: "static", MinSpeed: 0.5, MaxSpeed: 1.5, MeanSpeed: 1, SpeedStdDev: 0.2, Alpha: 0.75, Step: time.Second},
 		Radio: Radio{UplinkHz: 10e6, DownlinkHz: 40e6, NoiseDBmPerHz: -170.5,
-			NoiseFigureDB: 7, BSPowerDBm: 0, MaxSpectralEff: 7.4063, HandoverHysteresis: 3, TimeToTrigger: 160 * time.Millisecond, Interruption: 50 * time.Millisecond, BackhaulLatency: 2 * time.Millisecond, BackhaulBandwidth: 10e9, LinkRefresh: 100 * time.Millisecond, PathLoss: "macro", CarrierGHz: 3.5, BSHeightM: 25, UEHeightM: 1.5, Fading: "none", RicianK: 10, Coherence: 10 * time.Millisecond},
+			NoiseFigureDB: 7, BSPowerDBm: 0, MaxSpectralEff: 7.4063, HandoverHysteresis: 3, TimeToTrigger: 160 * time.Millisecond, Interruption: 50 * time.Millisecond, BackhaulLatency: 2 * time.Millisecond, BackhaulBandwidth: 10e9, LinkRefresh: 100 * time.Millisecond, PathLoss: "macro", CarrierGHz: 3.5, BSHeightM: 25, UEHeightM: 1.5, Fading: "none", RicianK: 10, Coherence: 10 * time.Millisecond, Scheduler: "equal", RBHz: 360e3},
 		Edges: []Edge{
 			{X: 0, Y: 1500, Coverage: 300, Processor: "edge-t4", Servers: 4, Discipline: "fifo", WhenFull: "refused", Batch: 1},
 			{X: 1000, Y: 750, Coverage: 800, Processor: "cloud-a100", Servers: 2, Discipline: "fifo", WhenFull: "refused", Batch: 1},

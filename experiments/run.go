@@ -168,6 +168,13 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 	}
 	sc.Coherence = sim.Seconds(r.Coherence.Seconds())
 	sc.Interference = r.Interference
+	if r.Scheduler != "equal" {
+		s, err := topology.ParseScheduling(r.Scheduler)
+		if err != nil {
+			return nil, fmt.Errorf("radio.scheduler: %w", err)
+		}
+		sc.Scheduler, sc.RBHz = &s, r.RBHz
+	}
 
 	if d := c.D2D; d.Enabled {
 		link, err := d2d.Preset(d.Link)

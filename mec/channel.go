@@ -95,7 +95,14 @@ func (w *World) rxDBm(txDBm float64, p topology.Point, site int) float64 {
 
 // rxW returns the power in watts that phone i and site exchange at now,
 // fading included: what a transfer gets.
+//
+// Under an RB scheduler the fading is averaged by the scheduler's own
+// model of it (multiuser diversity), so transfers see the mean power.
 func (w *World) rxW(txDBm float64, i int, site int) float64 {
 	p := w.where(&w.phones[i])
-	return topology.DBmToWatts(w.rxDBm(txDBm, p, site)) * w.ch.fadingGain(i, site, w.k.Now())
+	rx := topology.DBmToWatts(w.rxDBm(txDBm, p, site))
+	if w.sc.Scheduler != nil {
+		return rx
+	}
+	return rx * w.ch.fadingGain(i, site, w.k.Now())
 }

@@ -60,6 +60,12 @@ type Scenario struct {
 	// uploading in the other cells (all cells share one band), updated
 	// every LinkRefresh.
 	Interference bool
+
+	// Scheduler shares each cell's band by OFDMA resource blocks of RBHz
+	// under round robin or proportional fairness instead of equal shares;
+	// nil keeps equal shares.
+	Scheduler *topology.Scheduling
+	RBHz      float64
 }
 
 // Mobility says how phones move.

@@ -165,6 +165,22 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		}
 	}
 	w.cloud = station{servers: sc.Cloud.Servers}
+	if sc.Scheduler != nil {
+		variation := topology.StaticChannel
+		if sc.Fading && sc.RicianK == 0 {
+			variation = topology.RayleighChannel
+		}
+		rate := topology.RateModel{MaxSpectralEff: sc.Channel.MaxSpectralEff}
+		for i := range w.sites {
+			for _, l := range []*topology.SharedLink{&w.sites[i].up, &w.sites[i].down} {
+				g := topology.Grid{RBs: int(l.Bandwidth / sc.RBHz), RBHz: sc.RBHz, TTI: sim.Millisecond / 2, Rate: rate}
+				if g.RBs < 1 {
+					return nil, fmt.Errorf("mec: a %.0f Hz band holds no resource block of %.0f Hz", l.Bandwidth, sc.RBHz)
+				}
+				l.Scheduler = &topology.RBShare{Grid: g, Policy: *sc.Scheduler, Variation: variation}
+			}
+		}
+	}
 
 	w.local = make([]costs, len(sc.Workloads))
 	w.cloudCost = make([]costs, len(sc.Workloads))
@@ -287,7 +303,8 @@ func (w *World) Run(policyName string) ([]results.Task, error) {
 			w.scheduleCheck(0, i)
 		}
 	}
-	if (w.sc.Mobility.moving() || w.sc.Fading || w.sc.Interference) && w.sc.LinkRefresh > 0 {
+	fadingMoves := w.sc.Fading && w.sc.Scheduler == nil
+	if (w.sc.Mobility.moving() || fadingMoves || w.sc.Interference) && w.sc.LinkRefresh > 0 {
 		w.k.Schedule(w.sc.LinkRefresh, w, evRefresh, 0)
 	}
 	const slice = 100000

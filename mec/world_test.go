@@ -610,3 +610,29 @@ func TestInterferenceSlowsUploads(t *testing.T) {
 	}
 	t.Logf("without interference %.2f ms, with %.2f ms", 1e3*quiet.MeanLatency, 1e3*noisy.MeanLatency)
 }
+
+// TestRBSchedulers checks the OFDMA schedulers in the world: on a static
+// channel proportional fairness and round robin give the same equal time
+// shares, so the same results; under Rayleigh fading proportional
+// fairness rides each user's peaks (multiuser diversity) and uploads
+// finish sooner than under round robin.
+func TestRBSchedulers(t *testing.T) {
+	mk := func(s topology.Scheduling, fading bool) *Scenario {
+		sc := testScenario(20, 4, 20*sim.Second)
+		sc.Scheduler, sc.RBHz = &s, 360e3
+		sc.Fading, sc.Coherence, sc.LinkRefresh = fading, 10*sim.Millisecond, 10*sim.Millisecond
+		return sc
+	}
+	mean := func(s topology.Scheduling, fading bool) float64 {
+		return results.Summarize("test", run(t, mk(s, fading), sim.NewStreams(3), policies.EdgeNearest{})).MeanLatency
+	}
+	static := mean(topology.RoundRobin, false)
+	if pf := mean(topology.ProportionalFair, false); math.Abs(static-pf) > 1e-12 {
+		t.Errorf("static channel: round robin %.6f s, proportional fair %.6f s; want equal", static, pf)
+	}
+	rr, pf := mean(topology.RoundRobin, true), mean(topology.ProportionalFair, true)
+	if !(pf < rr) {
+		t.Errorf("Rayleigh: round robin %.6f s, proportional fair %.6f s; want PF faster", rr, pf)
+	}
+	t.Logf("static channel %.2f ms; Rayleigh fading: round robin %.2f ms, proportional fair %.2f ms", 1e3*static, 1e3*rr, 1e3*pf)
+}

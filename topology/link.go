@@ -33,6 +33,21 @@ type SharedLink struct {
 	// interference is the power, in watts over the whole band, received
 	// from transmitters in other cells on the same frequencies.
 	interference float64
+
+	// Scheduler, if set, divides the band by an OFDMA resource-block
+	// scheduler instead of equal shares: each transfer's rate is its
+	// long-run rate under the scheduler (round robin or proportional fair)
+	// given every active transfer's SINR over the whole band.
+	Scheduler *RBShare
+	sinrBuf   []float64
+	rateBuf   []float64
+}
+
+// RBShare is how a SharedLink's resource blocks are shared.
+type RBShare struct {
+	Grid      Grid
+	Policy    Scheduling
+	Variation ChannelVariation
 }
 
 type flow struct {
@@ -50,6 +65,11 @@ func (l *SharedLink) Active() int { return len(l.flows) }
 func (l *SharedLink) RateWith(users int, rxW float64) float64 {
 	if users < 1 {
 		users = 1
+	}
+	if l.Scheduler != nil {
+		// The transmitter's whole power over the whole band, a share of
+		// the time and of the RBs.
+		return l.Scheduler.Grid.ShareRate(l.Scheduler.Policy, l.Scheduler.Variation, l.wholeBandSINR(rxW), users)
 	}
 	if l.SplitPower {
 		rxW /= float64(users)
@@ -181,7 +201,22 @@ func (l *SharedLink) advance(now sim.Time) {
 	}
 }
 
+func (l *SharedLink) wholeBandSINR(rxW float64) float64 {
+	return rxW / (l.Channel.NoiseWatts(l.Bandwidth) + l.interference)
+}
+
 func (l *SharedLink) rerate() {
+	if s := l.Scheduler; s != nil {
+		l.sinrBuf = l.sinrBuf[:0]
+		for i := range l.flows {
+			l.sinrBuf = append(l.sinrBuf, l.wholeBandSINR(l.flows[i].rxW))
+		}
+		l.rateBuf = s.Grid.FlatLongRunRates(l.rateBuf[:0], s.Policy, s.Variation, l.sinrBuf)
+		for i := range l.flows {
+			l.flows[i].rate = l.rateBuf[i]
+		}
+		return
+	}
 	n := len(l.flows)
 	for i := range l.flows {
 		f := &l.flows[i]

@@ -182,3 +182,23 @@ func TestInterferenceAddsToNoise(t *testing.T) {
 		t.Errorf("shared rate %v, want %v", got, want)
 	}
 }
+
+// TestSchedulerShares checks a link under an RB scheduler: round robin on
+// a static channel gives each of two users half the grid's rate at its own
+// SINR, so the stronger user finishes its equal transfer first.
+func TestSchedulerShares(t *testing.T) {
+	l, rx := newTestLink()
+	g := Grid{RBs: 50, RBHz: 200e3, TTI: sim.Millisecond}
+	l.Scheduler = &RBShare{Grid: g, Policy: RoundRobin, Variation: StaticChannel}
+	must(t, l.Start(0, 1, 1e6, rx))
+	must(t, l.Start(0, 2, 1e6, rx/4))
+	// Whole-band SINR 15 and 3.75: 10 MHz·log2(16)/2 = 20 Mbit/s and
+	// 10 MHz·log2(4.75)/2 = 11.24 Mbit/s.
+	id, at, _ := l.NextCompletion()
+	if want := 1e6 / 20e6; id != 1 || !closeTime(at, want) {
+		t.Errorf("first completion %d at %v, want 1 at %v s", id, at, want)
+	}
+	if got, want := l.RateWith(2, rx/4), 5e6*math.Log2(4.75); !near(got, want, 1e-9) {
+		t.Errorf("estimate %v, want %v", got, want)
+	}
+}

@@ -301,6 +301,17 @@ func (g Grid) FlatLongRunRates(dst []float64, policy Scheduling, v ChannelVariat
 	return dst
 }
 
+// ShareRate returns the long-run rate of one user of mean SINR sinr on
+// every RB when n users share the grid and the others see the same
+// channel statistics: what a phone can estimate before it joins.
+func (g Grid) ShareRate(policy Scheduling, v ChannelVariation, sinr float64, n int) float64 {
+	n = max(n, 1)
+	if policy == ProportionalFair && v == StaticChannel {
+		return float64(g.RBs) * g.RBRate(sinr) / float64(n)
+	}
+	return float64(g.RBs) * g.longRunRB(policy, v, sinr, n)
+}
+
 // longRunRB returns one user's long-run rate on one RB of mean SINR s
 // shared by n users, for every case but static proportional fairness.
 func (g Grid) longRunRB(policy Scheduling, v ChannelVariation, s float64, n int) float64 {
