@@ -24,12 +24,13 @@ type Config struct {
 // D2D configures device-to-device offloading among phones grouped into
 // clusters by k-means over their positions.
 type D2D struct {
-	Enabled    bool    `toml:"enabled"`          // default false: no D2D targets
-	Link       string  `toml:"link"`             // D2D link preset (d2d/links.csv); default "wifi-direct-5g-20"
-	Clusters   int     `toml:"clusters"`         // k of k-means; 0 to choose k by cluster_radius_m
-	RadiusM    float64 `toml:"cluster_radius_m"` // largest cluster radius when clusters = 0; default 150
-	MinBattery float64 `toml:"min_battery"`      // a peer refuses work below this charge fraction; default 0.2
-	MaxQueue   int     `toml:"max_queue"`        // a peer refuses work with this many tasks queued or running; default 2
+	Enabled    bool          `toml:"enabled"`          // default false: no D2D targets
+	Link       string        `toml:"link"`             // D2D link preset (d2d/links.csv); default "wifi-direct-5g-20"
+	Clusters   int           `toml:"clusters"`         // k of k-means; 0 to choose k by cluster_radius_m
+	RadiusM    float64       `toml:"cluster_radius_m"` // largest cluster radius when clusters = 0; default 150
+	MinBattery float64       `toml:"min_battery"`      // a peer refuses work below this charge fraction; default 0.2
+	MaxQueue   int           `toml:"max_queue"`        // a peer refuses work with this many tasks queued or running; default 2
+	Recluster  time.Duration `toml:"recluster"`        // how often moving phones are grouped again; default "10s"
 }
 
 // Area is the square region in which phones are placed uniformly at random.

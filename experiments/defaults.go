@@ -203,6 +203,9 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 	if unset("d2d.max_queue", d.MaxQueue == 0) {
 		d.MaxQueue = 2
 	}
+	if unset("d2d.recluster", d.Recluster == 0) {
+		d.Recluster = 10 * time.Second
+	}
 
 	for i := range c.Workloads {
 		w := &c.Workloads[i]

@@ -344,6 +344,9 @@ func (c *Config) Validate(known Known) error {
 		if d.MaxQueue < 0 {
 			v.add("d2d.max_queue", "must be >= 0 (0 for no limit), got %d", d.MaxQueue)
 		}
+		if d.Recluster <= 0 {
+			v.add("d2d.recluster", "must be > 0, got %v", d.Recluster)
+		}
 	}
 
 	if sw := c.Sweep; sw != nil {

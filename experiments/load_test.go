@@ -43,7 +43,7 @@ func TestParseMinimalFillsDefaults(t *testing.T) {
 		Cloud: Cloud{WANLatency: 40 * time.Millisecond, WANBandwidth: 1e9,
 			Processor: "cloud-a100", Servers: 64},
 		Workloads: []Workload{{Kind: "vision", Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
-		D2D:       D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2},
+		D2D:       D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
@@ -76,7 +76,7 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 			{Kind: "vision", Model: "mobilenet-v3-small", Rate: 0.5, Deadline: 250 * time.Millisecond},
 			{Kind: "vision", Model: "mobilenet-v3-large", Rate: 3, Deadline: time.Second},
 		},
-		D2D: D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2},
+		D2D: D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)

@@ -185,7 +185,8 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		if d.Clusters == 0 {
 			cfg.MaxRadius = d.RadiusM
 		}
-		sc.D2D = &mec.D2D{Link: link, Rule: d2d.AcceptRule{MinBattery: d.MinBattery, MaxQueueLen: d.MaxQueue}, Cluster: cfg}
+		sc.D2D = &mec.D2D{Link: link, Rule: d2d.AcceptRule{MinBattery: d.MinBattery, MaxQueueLen: d.MaxQueue}, Cluster: cfg,
+			Recluster: sim.Seconds(d.Recluster.Seconds())}
 	}
 	return sc, nil
 }

@@ -90,6 +90,10 @@ type D2D struct {
 	Link    d2d.Link       // the radio between peers
 	Rule    d2d.AcceptRule // when a peer takes work
 	Cluster d2d.Config     // how phones are grouped
+	// Recluster is how often moving phones are grouped again (warm
+	// started from the previous clusters, keeping their ids); zero keeps
+	// the first clusters.
+	Recluster sim.Time
 }
 
 // Site is an edge site: a base station and, beside it, a server that takes

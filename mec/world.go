@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
@@ -31,6 +32,7 @@ const (
 	evRetryUp                   // task ID's upload waits out its phone's handover interruption
 	evRetryDown                 // delivery ref waits out its phone's handover interruption
 	evForward                   // delivery ref reached the phone's new cell over the backhaul
+	evRecluster                 // D2D clusters are formed again from the phones' positions
 )
 
 // where a task runs.
@@ -132,8 +134,10 @@ type World struct {
 	rx   []float64          // scratch: received power from each cell, dBm
 	look topology.Lookahead // when a moving phone's best cell may change
 
-	clusters  d2d.Clustering // D2D clusters, if the scenario has D2D
-	peerNames []string       // "peer-N" for each phone
+	clusters    d2d.Clustering // D2D clusters, if the scenario has D2D
+	clusterRand *rand.Rand
+	clusterPos  []topology.Point // scratch for re-clustering
+	peerNames   []string         // "peer-N" for each phone
 
 	obs      policies.Observation
 	places   []int   // place of each target in obs.Targets
@@ -264,11 +268,13 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			pos[i] = w.where(&w.phones[i])
 			w.peerNames[i] = fmt.Sprintf("peer-%d", i)
 		}
-		cl, err := d2d.KMeans(pos, sc.D2D.Cluster, streams.Rand("d2d/clusters"))
+		w.clusterRand = streams.Rand("d2d/clusters")
+		cl, err := d2d.KMeans(pos, sc.D2D.Cluster, w.clusterRand)
 		if err != nil {
 			return nil, fmt.Errorf("mec: d2d clusters: %w", err)
 		}
 		w.clusters = cl
+		w.clusterPos = pos
 	}
 	// Size the task table for the expected arrivals (plus five standard
 	// deviations), so that it rarely has to grow and copy during the run.
@@ -301,6 +307,9 @@ func (w *World) Run(policyName string) ([]results.Task, error) {
 	if w.sc.Mobility.moving() {
 		for i := range w.phones {
 			w.scheduleCheck(0, i)
+		}
+		if d := w.sc.D2D; d != nil && d.Recluster > 0 && d.Recluster < w.sc.Duration {
+			w.k.Schedule(d.Recluster, w, evRecluster, 0)
 		}
 	}
 	fadingMoves := w.sc.Fading && w.sc.Scheduler == nil
@@ -362,6 +371,8 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.startUplink(ev.At, ev.ID)
 	case evRetryDown, evForward:
 		w.startDownlink(ev.At, ev.ID)
+	case evRecluster:
+		w.recluster(ev.At)
 	default:
 		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
 	}
@@ -993,6 +1004,22 @@ func (w *World) refresh(now sim.Time) {
 	}
 	if next := now + w.sc.LinkRefresh; next < w.sc.Duration {
 		w.k.Schedule(next, w, evRefresh, 0)
+	}
+}
+
+// recluster groups the phones again where they are now.
+func (w *World) recluster(now sim.Time) {
+	for i := range w.phones {
+		w.clusterPos[i] = w.where(&w.phones[i])
+	}
+	cl, err := d2d.Recluster(w.clusterPos, w.clusters, w.sc.D2D.Cluster, w.clusterRand)
+	if err != nil {
+		w.fail(fmt.Errorf("mec: d2d re-clustering at %v: %w", now, err))
+		return
+	}
+	w.clusters = cl
+	if next := now + w.sc.D2D.Recluster; next < w.sc.Duration {
+		w.k.Schedule(next, w, evRecluster, 0)
 	}
 }
 

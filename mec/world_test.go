@@ -636,3 +636,31 @@ func TestRBSchedulers(t *testing.T) {
 	}
 	t.Logf("static channel %.2f ms; Rayleigh fading: round robin %.2f ms, proportional fair %.2f ms", 1e3*static, 1e3*rr, 1e3*pf)
 }
+
+// TestReclusteringFollowsPhones checks that moving phones are grouped
+// again: after a run of driving phones, the clusters differ from those
+// formed at the start, and D2D tasks still all complete.
+func TestReclusteringFollowsPhones(t *testing.T) {
+	link, err := d2d.Preset("wifi-direct-5g-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := mobileScenario("random-waypoint")
+	sc.Workloads[0].Model.OutputBytes = 1000
+	sc.D2D = &D2D{Link: link, Rule: d2d.AcceptRule{MaxQueueLen: 1}, Cluster: d2d.Config{MaxRadius: 150}, Recluster: 5 * sim.Second}
+	w, err := NewWorld(sc, sim.NewStreams(3), policies.D2DGreedy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := append([]int(nil), w.clusters.Assign...)
+	tasks, err := w.Run("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(first, w.clusters.Assign) {
+		t.Error("clusters unchanged after five minutes of driving")
+	}
+	if s := results.Summarize("test", tasks); s.Tasks != len(tasks) {
+		t.Errorf("%d of %d tasks completed", s.Tasks, len(tasks))
+	}
+}
