@@ -165,6 +165,15 @@ func (c CoExec) Vision(m workloads.Model) float64 {
 	return min(c.GPU.Vision(m), c.NPU.Vision(m))
 }
 
+// DecodeBatch returns the seconds of one decode step of n requests on
+// the faster of the two processors (batches are not split between them).
+func (c CoExec) DecodeBatch(l workloads.LLM, q workloads.Quant, ctx, n int) float64 {
+	if n <= 1 {
+		return c.Decode(l, q, ctx)
+	}
+	return min(c.GPU.DecodeBatch(l, q, ctx, n), c.NPU.DecodeBatch(l, q, ctx, n))
+}
+
 // VisionBatch returns the seconds of a batch of n inferences of m on the
 // faster of the two processors.
 func (c CoExec) VisionBatch(m workloads.Model, n int) float64 {

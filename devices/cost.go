@@ -24,6 +24,9 @@ type Cost interface {
 	// Decode returns the seconds of one decode step with ctx tokens in the
 	// KV cache.
 	Decode(l workloads.LLM, q workloads.Quant, ctx int) float64
+	// DecodeBatch returns the seconds of one decode step of n requests
+	// decoded together (continuous batching on a server).
+	DecodeBatch(l workloads.LLM, q workloads.Quant, ctx, n int) float64
 	// Power returns the watts the processors draw while working.
 	Power() float64
 	// Fits reports whether a model of the given footprint in bytes fits
@@ -130,12 +133,21 @@ func (p Placement) Prefill(l workloads.LLM, q workloads.Quant, tokens int) float
 // allocated cache for static-shape engines), plus the engine's per-token
 // overhead.
 func (p Placement) Decode(l workloads.LLM, q workloads.Quant, ctx int) float64 {
+	return p.DecodeBatch(l, q, ctx, 1)
+}
+
+// DecodeBatch returns the seconds of one decode step of a batch of n
+// requests, each with ctx tokens in its KV cache: the weights are read
+// once for the batch, each request's KV cache and arithmetic are its own,
+// so the step time grows slowly with n until the batch is compute-bound.
+func (p Placement) DecodeBatch(l workloads.LLM, q workloads.Quant, ctx, n int) float64 {
 	kv := ctx
 	if p.F.StaticKV && p.KVAlloc > kv {
 		kv = p.KVAlloc
 	}
-	bytes := l.WeightBytes(q) + float64(kv)*l.KVBytesPerToken(q.KVBytes)
-	return p.Roofline(l.FLOPsPerToken(ctx), p.computeType(q), bytes) + p.F.TokenOverhead
+	b := float64(max(n, 1))
+	bytes := l.WeightBytes(q) + b*float64(kv)*l.KVBytesPerToken(q.KVBytes)
+	return p.Roofline(b*l.FLOPsPerToken(ctx), p.computeType(q), bytes) + p.F.TokenOverhead
 }
 
 // Power returns the processor's active power.

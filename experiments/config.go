@@ -121,6 +121,7 @@ type Edge struct {
 	QueueLimit int    `toml:"queue_limit"` // most tasks that may wait; default 0, no limit
 	WhenFull   string `toml:"when_full"`   // a task finding the queue full is "refused" or sent on to the "cloud"; default "refused"
 	Batch      int    `toml:"batch"`       // most vision requests of one model served as one batch; default 1 (none)
+	LLMBatch   int    `toml:"llm_batch"`   // most LLM requests decoded together per accelerator (continuous batching); default 1 (none)
 }
 
 // Cloud is the data centre behind the WAN, reached through the phone's
@@ -130,6 +131,7 @@ type Cloud struct {
 	WANBandwidth float64       `toml:"wan_bandwidth_bps"` // per transfer; default 1e9
 	Processor    string        `toml:"processor"`         // devices catalogue preset; default "cloud-a100"
 	Servers      int           `toml:"servers"`           // default 64
+	LLMBatch     int           `toml:"llm_batch"`         // most LLM requests decoded together per accelerator; default 1 (none)
 }
 
 // Workload is one stream of tasks that every phone generates.

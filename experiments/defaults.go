@@ -131,6 +131,9 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		if unset(k+"batch", e.Batch == 0) {
 			e.Batch = 1
 		}
+		if unset(k+"llm_batch", e.LLMBatch == 0) {
+			e.LLMBatch = 1
+		}
 		if unset(k+"coverage_m", e.Coverage == 0) {
 			e.Coverage = defaultCoverage
 		}
@@ -154,6 +157,9 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 	}
 	if unset("cloud.servers", cl.Servers == 0) {
 		cl.Servers = defaultCloudServers
+	}
+	if unset("cloud.llm_batch", cl.LLMBatch == 0) {
+		cl.LLMBatch = 1
 	}
 
 	ph := &c.Phones

@@ -280,6 +280,9 @@ func (c *Config) Validate(known Known) error {
 		if e.Batch < 1 || e.Batch > 4096 {
 			v.add(k+"batch", "must be between 1 and 4096, got %d", e.Batch)
 		}
+		if e.LLMBatch < 1 || e.LLMBatch > 4096 {
+			v.add(k+"llm_batch", "must be between 1 and 4096, got %d", e.LLMBatch)
+		}
 	}
 
 	cl := c.Cloud
@@ -290,6 +293,9 @@ func (c *Config) Validate(known Known) error {
 	v.known("cloud.processor", "processor", "processors", cl.Processor, known.Processors)
 	if cl.Servers < 1 {
 		v.add("cloud.servers", "must be at least 1, got %d", cl.Servers)
+	}
+	if cl.LLMBatch < 1 || cl.LLMBatch > 4096 {
+		v.add("cloud.llm_batch", "must be between 1 and 4096, got %d", cl.LLMBatch)
 	}
 
 	if len(c.Workloads) == 0 {

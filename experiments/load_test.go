@@ -39,9 +39,9 @@ func TestParseMinimalFillsDefaults(t *testing.T) {
 			TxPowerW: 1.3, RxPowerW: 1.0, IdlePowerW: 0.1, Mobility: "static", MinSpeed: 0.5, MaxSpeed: 1.5, MeanSpeed: 1, SpeedStdDev: 0.2, Alpha: 0.75, Step: time.Second},
 		Radio: Radio{UplinkHz: 20e6, DownlinkHz: 20e6, NoiseDBmPerHz: -174,
 			NoiseFigureDB: 0, BSPowerDBm: 43, MaxSpectralEff: 7.4063, HandoverHysteresis: 3, TimeToTrigger: 160 * time.Millisecond, Interruption: 50 * time.Millisecond, BackhaulLatency: 2 * time.Millisecond, BackhaulBandwidth: 10e9, LinkRefresh: 100 * time.Millisecond, PathLoss: "macro", CarrierGHz: 3.5, BSHeightM: 25, UEHeightM: 1.5, Fading: "none", RicianK: 10, Coherence: 10 * time.Millisecond, Scheduler: "equal", RBHz: 360e3},
-		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1, Discipline: "fifo", WhenFull: "refused", Batch: 1}},
+		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1, Discipline: "fifo", WhenFull: "refused", Batch: 1, LLMBatch: 1}},
 		Cloud: Cloud{WANLatency: 40 * time.Millisecond, WANBandwidth: 1e9,
-			Processor: "cloud-a100", Servers: 64},
+			Processor: "cloud-a100", Servers: 64, LLMBatch: 1},
 		Workloads: []Workload{{Kind: "vision", Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
 		D2D:       D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
 	}
@@ -68,10 +68,10 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 		Radio: Radio{UplinkHz: 10e6, DownlinkHz: 40e6, NoiseDBmPerHz: -170.5,
 			NoiseFigureDB: 7, BSPowerDBm: 0, MaxSpectralEff: 7.4063, HandoverHysteresis: 3, TimeToTrigger: 160 * time.Millisecond, Interruption: 50 * time.Millisecond, BackhaulLatency: 2 * time.Millisecond, BackhaulBandwidth: 10e9, LinkRefresh: 100 * time.Millisecond, PathLoss: "macro", CarrierGHz: 3.5, BSHeightM: 25, UEHeightM: 1.5, Fading: "none", RicianK: 10, Coherence: 10 * time.Millisecond, Scheduler: "equal", RBHz: 360e3},
 		Edges: []Edge{
-			{X: 0, Y: 1500, Coverage: 300, Processor: "edge-t4", Servers: 4, Discipline: "fifo", WhenFull: "refused", Batch: 1},
-			{X: 1000, Y: 750, Coverage: 800, Processor: "cloud-a100", Servers: 2, Discipline: "fifo", WhenFull: "refused", Batch: 1},
+			{X: 0, Y: 1500, Coverage: 300, Processor: "edge-t4", Servers: 4, Discipline: "fifo", WhenFull: "refused", Batch: 1, LLMBatch: 1},
+			{X: 1000, Y: 750, Coverage: 800, Processor: "cloud-a100", Servers: 2, Discipline: "fifo", WhenFull: "refused", Batch: 1, LLMBatch: 1},
 		},
-		Cloud: Cloud{WANLatency: 0, WANBandwidth: 5e8, Processor: "edge-t4", Servers: 8},
+		Cloud: Cloud{WANLatency: 0, WANBandwidth: 5e8, Processor: "edge-t4", Servers: 8, LLMBatch: 1},
 		Workloads: []Workload{
 			{Kind: "vision", Model: "mobilenet-v3-small", Rate: 0.5, Deadline: 250 * time.Millisecond},
 			{Kind: "vision", Model: "mobilenet-v3-large", Rate: 3, Deadline: time.Second},
@@ -176,7 +176,7 @@ antenna = "omni"
 model = "mobilenet-v2"
 rate = 1.0
 `,
-		want: `t.toml:8: edge[1].antenna: unknown key; known keys in [[edge]]: x_m, y_m, coverage_m, processor, servers, discipline, queue_limit, when_full, batch`,
+		want: `t.toml:8: edge[1].antenna: unknown key; known keys in [[edge]]: x_m, y_m, coverage_m, processor, servers, discipline, queue_limit, when_full, batch, llm_batch`,
 	}, {
 		name: "unknown table",
 		src: `policies = ["local"]

@@ -92,6 +92,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 			WAN:       topology.WANLink{Latency: c.Cloud.WANLatency.Seconds(), Bandwidth: c.Cloud.WANBandwidth},
 			Processor: cloudCPU,
 			Servers:   c.Cloud.Servers,
+			LLMBatch:  c.Cloud.LLMBatch,
 		},
 	}
 	for i, ed := range c.Edges {
@@ -112,6 +113,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 			QueueLimit:      ed.QueueLimit,
 			ForwardWhenFull: ed.WhenFull == "cloud",
 			Batch:           ed.Batch,
+			LLMBatch:        ed.LLMBatch,
 		})
 	}
 	for i, wl := range c.Workloads {

@@ -108,6 +108,7 @@ type Site struct {
 	QueueLimit      int        // most tasks that may wait; 0 for no limit
 	ForwardWhenFull bool       // a task finding the queue full goes on to the cloud, else it is refused
 	Batch           int        // most vision tasks of one model served as one batch; 0 or 1 for none
+	LLMBatch        int        // most LLM requests per accelerator in continuous batching; 0 or 1 for none
 }
 
 // CloudSite is the data centre, reached from a phone's nearest cell over a
@@ -116,6 +117,7 @@ type CloudSite struct {
 	WAN       topology.WANLink
 	Processor devices.Cost
 	Servers   int
+	LLMBatch  int // most LLM requests per accelerator in continuous batching; 0 or 1 for none
 }
 
 // Kind of task a workload generates.

@@ -39,6 +39,8 @@ type station struct {
 	discipline Discipline
 	limit      int // most tasks that may wait (not counting those in service); 0 for no limit
 	batch      int // most vision tasks of one model served together; 0 or 1 for no batching
+	llmBatch   int // most LLM requests decoded together per accelerator; 0 or 1 for none
+	engines    []llmEngine
 	queue      pqueue
 
 	// For the waiting-time estimate a phone would compute: the service
@@ -52,6 +54,17 @@ type station struct {
 	// otherwise every phone would see the same idle server and herd to it.
 	incoming     int
 	incomingWork float64
+}
+
+func newStation(servers int, d Discipline, limit, batch, llmBatch int) station {
+	st := station{servers: servers, discipline: d, limit: limit, batch: batch, llmBatch: llmBatch}
+	if llmBatch > 1 {
+		st.engines = make([]llmEngine, servers)
+		for i := range st.engines {
+			st.engines[i].workload, st.engines[i].prefilling = -1, -1
+		}
+	}
+	return st
 }
 
 // length returns the tasks queued, in service or on their way.

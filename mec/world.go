@@ -33,6 +33,7 @@ const (
 	evRetryDown                 // delivery ref waits out its phone's handover interruption
 	evForward                   // delivery ref reached the phone's new cell over the backhaul
 	evRecluster                 // D2D clusters are formed again from the phones' positions
+	evEngine                    // a continuous-batching LLM engine's prefill or request finished
 )
 
 // where a task runs.
@@ -165,10 +166,10 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			name:   fmt.Sprintf("edge-%d", i),
 			up:     topology.SharedLink{Bandwidth: sc.UplinkHz, Channel: sc.Channel},
 			down:   topology.SharedLink{Bandwidth: sc.DownlinkHz, Channel: sc.Channel, SplitPower: true},
-			server: station{servers: s.Servers, discipline: s.Discipline, limit: s.QueueLimit, batch: s.Batch},
+			server: newStation(s.Servers, s.Discipline, s.QueueLimit, s.Batch, s.LLMBatch),
 		}
 	}
-	w.cloud = station{servers: sc.Cloud.Servers}
+	w.cloud = newStation(sc.Cloud.Servers, FIFO, 0, 1, sc.Cloud.LLMBatch)
 	if sc.Scheduler != nil {
 		variation := topology.StaticChannel
 		if sc.Fading && sc.RicianK == 0 {
@@ -373,6 +374,8 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.startDownlink(ev.At, ev.ID)
 	case evRecluster:
 		w.recluster(ev.At)
+	case evEngine:
+		w.engineEvent(ev.At, ev.ID)
 	default:
 		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
 	}
@@ -730,6 +733,9 @@ func (w *World) enqueue(now sim.Time, id int64) {
 		st.incoming--
 		st.incomingWork -= t.service.Seconds()
 	}
+	if w.llmBatching(st, t) && st.queue.len() == 0 && w.admit(now, st, t.place, id) {
+		return
+	}
 	if st.full() {
 		w.overflow(now, id)
 		return
@@ -764,6 +770,14 @@ func (w *World) overflow(now sim.Time, id int64) {
 // together with the queued tasks of the same vision model behind it, up
 // to the station's batch size: a batch reads the weights once.
 func (w *World) dispatch(now sim.Time, st *station) {
+	if head := &w.tasks[st.queue.peek()]; w.llmBatching(st, head) {
+		id := st.queue.pop()
+		st.queuedWork -= head.service.Seconds()
+		if !w.admit(now, st, head.place, id) {
+			panic("mec: no engine for an LLM request on a free accelerator") // dispatch runs only with one free
+		}
+		return
+	}
 	lead := st.queue.pop()
 	t := &w.tasks[lead]
 	st.queuedWork -= t.service.Seconds()
@@ -808,6 +822,21 @@ func (w *World) startTask(now sim.Time, id int64, service sim.Time, follower boo
 		t.pending = 1
 	}
 	w.k.Schedule(now+service, w, evComputeDone, id)
+}
+
+// stationAt returns the station of a place that is not a phone.
+func (w *World) stationAt(place int) *station {
+	if place == placeCloud {
+		return &w.cloud
+	}
+	return &w.sites[place].server
+}
+
+func (w *World) processorAtPlace(place int) devices.Cost {
+	if place == placeCloud {
+		return w.sc.Cloud.Processor
+	}
+	return w.sc.Sites[place].Processor
 }
 
 func (w *World) processorAt(t *task) devices.Cost {
