@@ -67,6 +67,12 @@ type Phones struct {
 
 // Radio configures every cell: the wireless access at each edge site.
 type Radio struct {
+	// Cell names a cell preset (topology/data/cells.csv: "nr-macro",
+	// "nr-small", "lte-macro", "wifi6-ap"); in an experiment file it
+	// supplies the radio keys the file leaves out: bandwidths, powers,
+	// noise figure (the phone's), path-loss model, carrier, heights,
+	// spectral-efficiency cap and resource-block size. Default "" (none).
+	Cell          string  `toml:"cell"`
 	UplinkHz      float64 `toml:"uplink_bandwidth_hz"`   // default 20e6
 	DownlinkHz    float64 `toml:"downlink_bandwidth_hz"` // default 20e6
 	NoiseDBmPerHz float64 `toml:"noise_dbm_per_hz"`      // thermal noise density; default -174

@@ -2,6 +2,8 @@ package experiments
 
 import (
 	"fmt"
+
+	"github.com/mecsim/mecsim/topology"
 	"path/filepath"
 	"strings"
 	"time"
@@ -196,6 +198,8 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		}
 	}
 
+	c.fillCell(unset)
+
 	d := &c.D2D
 	if unset("d2d.link", d.Link == "") {
 		d.Link = "wifi-direct-5g-20"
@@ -245,6 +249,44 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		}
 		if unset(k+"tpot_slo", w.TPOTSLO == 0) {
 			w.TPOTSLO = defaultTPOTSLO
+		}
+	}
+}
+
+// fillCell applies the radio cell preset to the keys an experiment file
+// leaves out. Configs built in Go (unset tests zero values) are left as
+// they are: there the preset's values are the caller's to copy.
+func (c *Config) fillCell(unset func(key string, zero bool) bool) {
+	if c.Radio.Cell == "" {
+		return
+	}
+	cat, err := topology.DefaultCatalogue()
+	if err != nil {
+		return
+	}
+	cell, err := cat.Cell(c.Radio.Cell)
+	if err != nil {
+		return // Validate names the unknown preset
+	}
+	r := &c.Radio
+	for _, f := range []struct {
+		key string
+		set func()
+	}{
+		{"radio.uplink_bandwidth_hz", func() { r.UplinkHz = cell.OccupiedHz() }},
+		{"radio.downlink_bandwidth_hz", func() { r.DownlinkHz = cell.OccupiedHz() }},
+		{"radio.bs_tx_power_dbm", func() { r.BSPowerDBm = cell.Downlink.TxPowerDBm }},
+		{"phones.tx_power_dbm", func() { c.Phones.TxPowerDBm = cell.Uplink.TxPowerDBm }},
+		{"radio.noise_figure_db", func() { r.NoiseFigureDB = cell.Downlink.Channel.NoiseFigureDB }},
+		{"radio.path_loss", func() { r.PathLoss = cell.PathLossName }},
+		{"radio.carrier_ghz", func() { r.CarrierGHz = cell.CarrierGHz }},
+		{"radio.bs_height_m", func() { r.BSHeightM = cell.BSHeight }},
+		{"radio.ue_height_m", func() { r.UEHeightM = cell.UEHeight }},
+		{"radio.max_spectral_efficiency", func() { r.MaxSpectralEff = cell.Downlink.Rate.MaxSpectralEff }},
+		{"radio.rb_hz", func() { r.RBHz = cell.RBHz }},
+	} {
+		if unset(f.key, false) {
+			f.set()
 		}
 	}
 }

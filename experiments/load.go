@@ -218,6 +218,13 @@ func (c *Config) Validate(known Known) error {
 	v.positive("radio.uplink_bandwidth_hz", r.UplinkHz)
 	v.positive("radio.downlink_bandwidth_hz", r.DownlinkHz)
 	v.between("radio.noise_dbm_per_hz", r.NoiseDBmPerHz, minNoise, maxNoise)
+	if r.Cell != "" {
+		if cat, err := topology.DefaultCatalogue(); err != nil {
+			v.add("radio.cell", "%v", err)
+		} else if _, err := cat.Cell(r.Cell); err != nil {
+			v.add("radio.cell", "%v", err)
+		}
+	}
 	v.between("radio.noise_figure_db", r.NoiseFigureDB, 0, maxNoiseFigure)
 	v.between("radio.handover_hysteresis_db", r.HandoverHysteresis, 0, 30)
 	for _, d := range []struct {

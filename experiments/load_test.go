@@ -770,3 +770,34 @@ rate  = -1.0
 	// runs/fig3.toml:13: workload[0].rate: must be > 0, got -1
 	// fig3 50 2e+07 100ms
 }
+
+// TestCellPreset checks that a cell preset fills the radio keys a file
+// leaves out, and that keys the file sets win.
+func TestCellPreset(t *testing.T) {
+	src := []byte(`policies = ["local"]
+[radio]
+cell = "nr-macro"
+bs_tx_power_dbm = 40.0
+[[edge]]
+x_m = 10.0
+y_m = 10.0
+[[workload]]
+model = "mobilenet-v2"
+rate = 1.0
+`)
+	c, err := Parse("t.toml", src, testKnown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Radio
+	if r.UplinkHz != 273*360e3 || r.PathLoss != "uma" || r.CarrierGHz != 3.5 || r.RBHz != 360e3 || r.MaxSpectralEff != 7.4063 {
+		t.Errorf("preset not applied: %+v", r)
+	}
+	if r.BSPowerDBm != 40 {
+		t.Errorf("bs_tx_power_dbm = %v, want the file's 40", r.BSPowerDBm)
+	}
+	bad := bytes.Replace(src, []byte(`"nr-macro"`), []byte(`"nr-mega"`), 1)
+	if _, err := Parse("t.toml", bad, testKnown); err == nil || !strings.Contains(err.Error(), "radio.cell") {
+		t.Errorf("unknown cell: err = %v", err)
+	}
+}
