@@ -242,6 +242,40 @@ func (sc *Scenario) check() error {
 	for i, s := range sc.Sites {
 		procErr(fmt.Sprintf("site %d processor", i), s.Processor)
 		pos(fmt.Sprintf("site %d coverage", i), s.Coverage)
+		if s.Discipline < FIFO || s.Discipline > EDF {
+			errs = append(errs, fmt.Errorf("mec: site %d has queue discipline %d", i, s.Discipline))
+		}
+		if s.QueueLimit < 0 || s.Batch < 0 || s.LLMBatch < 0 || s.LLMBatch > 1<<16 {
+			errs = append(errs, fmt.Errorf("mec: site %d: queue limit %d, batch %d, LLM batch %d; want ≥ 0 (LLM batch ≤ 65536)", i, s.QueueLimit, s.Batch, s.LLMBatch))
+		}
+	}
+	if sc.Cloud.LLMBatch < 0 || sc.Cloud.LLMBatch > 1<<16 || sc.Cloud.Servers > 1<<16 {
+		errs = append(errs, fmt.Errorf("mec: cloud LLM batch %d or servers %d out of range", sc.Cloud.LLMBatch, sc.Cloud.Servers))
+	}
+	for i, s := range sc.Sites {
+		if s.Servers > 1<<16 {
+			errs = append(errs, fmt.Errorf("mec: site %d has %d servers, more than 65536", i, s.Servers))
+		}
+	}
+	if sc.Fading && sc.Coherence <= 0 {
+		errs = append(errs, fmt.Errorf("mec: fading with a coherence interval of %v, want > 0", sc.Coherence))
+	}
+	if (sc.Mobility.moving() || sc.Fading || sc.Interference) && sc.LinkRefresh < 0 {
+		errs = append(errs, fmt.Errorf("mec: link refresh %v, want ≥ 0", sc.LinkRefresh))
+	}
+	if sc.Scheduler != nil && !(sc.RBHz > 0) {
+		errs = append(errs, fmt.Errorf("mec: resource blocks of %v Hz", sc.RBHz))
+	}
+	if d := sc.D2D; d != nil {
+		if err := d.Link.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("mec: d2d link: %w", err))
+		}
+		if err := d.Rule.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("mec: d2d acceptance rule: %w", err))
+		}
+		if err := d.Cluster.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("mec: d2d clusters: %w", err))
+		}
 	}
 	for i, wl := range sc.Workloads {
 		pos(fmt.Sprintf("workload %d rate", i), wl.Rate)

@@ -38,6 +38,7 @@ const (
 
 // where a task runs.
 const (
+	placeNone  = -3 // refused before any decision
 	placeLocal = -2
 	placeCloud = -1
 	// 0, 1, … are edge sites.
@@ -146,6 +147,7 @@ type World struct {
 
 	progress func(now sim.Time)
 	err      error
+	open     int // tasks arisen and not yet finished
 }
 
 // NewWorld builds the world of sc for policy p. Positions and arrivals are
@@ -328,6 +330,11 @@ func (w *World) Run(policyName string) ([]results.Task, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
+	for id := range w.tasks {
+		if !w.tasks[id].done {
+			return nil, fmt.Errorf("mec: task %d never finished (a bug in the world: please report it)", id)
+		}
+	}
 	out := make([]results.Task, len(w.tasks))
 	for id := range w.tasks {
 		out[id] = w.record(int64(id), policyName)
@@ -385,6 +392,7 @@ func (w *World) arrive(now sim.Time) {
 	s := w.arrivals.top()
 	id := int64(len(w.tasks))
 	w.tasks = append(w.tasks, task{phone: s.phone, workload: s.workload, arrival: now})
+	w.open++
 	if ho := w.phones[s.phone].ho; ho != nil {
 		w.tasks[len(w.tasks)-1].hoMark = int32(ho.Count())
 	}
@@ -397,7 +405,8 @@ func (w *World) arrive(now sim.Time) {
 	if w.phones[s.phone].flat {
 		// A phone whose battery ran flat takes no more work.
 		t := &w.tasks[id]
-		t.refused, t.done, t.finish = results.StatusBatteryFlat, true, now
+		t.refused, t.place = results.StatusBatteryFlat, placeNone
+		w.finishTask(now, t)
 		return
 	}
 	w.observe(now, id)
@@ -415,7 +424,8 @@ func (w *World) arrive(now sim.Time) {
 	c := w.costAt(t)
 	if c.fitErr != nil {
 		// The model does not fit where the policy sent it: refused.
-		t.refused, t.done, t.finish = results.StatusNoMemory, true, now
+		t.refused = results.StatusNoMemory
+		w.finishTask(now, t)
 		return
 	}
 	t.first = sim.Seconds(c.first)
@@ -520,11 +530,28 @@ func (w *World) startUplink(now sim.Time, id int64) {
 		w.k.Schedule(ph.ho.InterruptedUntil(), w, evRetryUp, id)
 		return
 	}
-	ph.upBusy = true
 	if w.isPeer(t.place) {
+		up := w.d2dTime(t, w.sc.Workloads[t.workload].inputBytes())
+		if math.IsInf(up, 1) {
+			// The peer has moved out of range since the decision.
+			st := w.stationOf(t)
+			st.incoming--
+			st.incomingWork -= t.service.Seconds()
+			t.refused = results.StatusPeerLost
+			w.finishTask(now, t)
+			if ph.upQueue.len() > 0 {
+				w.startUplink(now, ph.upQueue.pop())
+			}
+			return
+		}
+		ph.upBusy = true
 		t.txStart = now
-		w.scheduleIn(now, w.d2dTime(t, w.sc.Workloads[t.workload].inputBytes()), evD2DUpDone, id)
+		w.scheduleIn(now, up, evD2DUpDone, id, id)
 		return
+	}
+	ph.upBusy = true
+	if t.place == placeCloud {
+		t.link = ph.cell // the cell the phone is attached to now
 	}
 	s := &w.sites[t.link]
 	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
@@ -556,7 +583,7 @@ func (w *World) uplinkDone(now sim.Time, si int) {
 	w.goAway(now, ph, t)
 	if t.place == placeCloud {
 		bits := 8 * w.sc.Workloads[t.workload].inputBytes()
-		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id)
+		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id, id)
 		return
 	}
 	w.enqueue(now, id)
@@ -593,10 +620,11 @@ func (w *World) accrueIdle(now sim.Time, ph *phone) {
 
 // scheduleIn schedules an event the given seconds after now, and fails
 // the run if that lies beyond the range of simulated time.
-func (w *World) scheduleIn(now sim.Time, seconds float64, kind int32, id int64) {
+// id is the event's ID: a task, or a delivery ref (task<<1 | part).
+func (w *World) scheduleIn(now sim.Time, seconds float64, kind int32, id, task int64) {
 	d := sim.Seconds(seconds)
 	if !(seconds >= 0) || d >= sim.Forever-now {
-		w.fail(fmt.Errorf("mec: task %d: a delay of %v s cannot be simulated", id>>1, seconds))
+		w.fail(fmt.Errorf("mec: task %d: a delay of %v s cannot be simulated", task, seconds))
 		return
 	}
 	w.k.Schedule(now+d, w, kind, id)
@@ -609,7 +637,7 @@ func (w *World) deliver(now sim.Time, id int64, part int64) {
 	ref := id<<1 | part
 	if t.place == placeCloud {
 		bits := 8 * w.partBytes(t, part)
-		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANDown, ref)
+		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANDown, ref, id)
 		return
 	}
 	w.startDownlink(now, ref)
@@ -627,11 +655,11 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 	id, part := ref>>1, ref&1
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
-	if !w.isPeer(t.place) && ph.cell != t.link {
-		// The phone has moved to another cell: the result follows it
-		// over the backhaul.
+	if !w.isPeer(t.place) && ph.cell != t.link && ph.ho != nil && int32(ph.ho.Count()) > t.hoMark {
+		// The phone has handed over to another cell since the task
+		// arose: the result follows it over the backhaul.
 		t.link = ph.cell
-		w.scheduleIn(now, w.sc.Backhaul.TransferTime(8*w.partBytes(t, part)), evForward, ref)
+		w.scheduleIn(now, w.sc.Backhaul.TransferTime(8*w.partBytes(t, part)), evForward, ref, id)
 		return
 	}
 	if ph.downBusy {
@@ -647,8 +675,19 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 		w.comeBack(now, ph, t)
 	}
 	if w.isPeer(t.place) {
+		down := w.d2dTime(t, w.partBytes(t, part))
+		if math.IsInf(down, 1) {
+			// The peer has moved out of range: the result is lost.
+			t.refused = results.StatusPeerLost
+			w.finishTask(now, t)
+			ph.downBusy = false
+			if ph.downQueue.len() > 0 {
+				w.startDownlink(now, ph.downQueue.pop())
+			}
+			return
+		}
 		t.rxStart = now
-		w.scheduleIn(now, w.d2dTime(t, w.partBytes(t, part)), evD2DDownDone, ref)
+		w.scheduleIn(now, down, evD2DDownDone, ref, id)
 		return
 	}
 	s := &w.sites[t.link]
@@ -684,16 +723,28 @@ func (w *World) downlinkDone(now sim.Time, si int) {
 // arrived records that part of task id's output reached the phone.
 func (w *World) arrived(now sim.Time, id, part int64) {
 	t := &w.tasks[id]
+	if t.done {
+		return // part of a result already lost
+	}
 	if part == 0 {
 		t.token1 = now
 	}
 	t.pending--
 	if t.pending == 0 {
-		t.finish = now
-		t.done = true
-		if ho := w.phones[t.phone].ho; ho != nil {
-			t.handovers = int32(ho.Count()) - t.hoMark
-		}
+		w.finishTask(now, t)
+	}
+}
+
+// finishTask ends a task, done or refused, once.
+func (w *World) finishTask(now sim.Time, t *task) {
+	if t.done {
+		return
+	}
+	t.finish = now
+	t.done = true
+	w.open--
+	if ho := w.phones[t.phone].ho; ho != nil {
+		t.handovers = int32(ho.Count()) - t.hoMark
 	}
 }
 
@@ -753,7 +804,8 @@ func (w *World) enqueue(now sim.Time, id int64) {
 func (w *World) overflow(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	if t.place < 0 || !w.sc.Sites[t.place].ForwardWhenFull {
-		t.refused, t.done, t.finish = results.StatusQueueFull, true, now
+		t.refused = results.StatusQueueFull
+		w.finishTask(now, t)
 		w.comeBack(now, &w.phones[t.phone], t)
 		return
 	}
@@ -763,7 +815,7 @@ func (w *World) overflow(now sim.Time, id int64) {
 	t.first = sim.Seconds(c.first)
 	t.service = t.first + sim.Seconds(c.rest)
 	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
-	w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id)
+	w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id, id)
 }
 
 // dispatch starts the task at the head of st's queue on a free processor,
@@ -918,6 +970,8 @@ func (w *World) record(id int64, policy string) results.Task {
 	wl := &w.sc.Workloads[t.workload]
 	var place string
 	switch {
+	case t.place == placeNone:
+		place = "none"
 	case t.place == placeLocal:
 		place = "local"
 	case t.place == placeCloud:
@@ -1003,7 +1057,7 @@ func (w *World) scheduleCheck(now sim.Time, i int) {
 	if next <= now {
 		next = now + sim.Millisecond
 	}
-	if next < w.sc.Duration {
+	if next < w.sc.Duration || w.open > 0 && next < sim.Forever {
 		w.k.Schedule(next, w, evMobility, int64(i))
 	}
 }
@@ -1031,7 +1085,8 @@ func (w *World) refresh(now sim.Time) {
 			s.dnEvent = w.reschedule(s.dnEvent, &s.down, evDownlinkDone, si)
 		}
 	}
-	if next := now + w.sc.LinkRefresh; next < w.sc.Duration {
+	// Links keep changing while transfers run, after the arrivals too.
+	if next := now + w.sc.LinkRefresh; next < w.sc.Duration || w.open > 0 {
 		w.k.Schedule(next, w, evRefresh, 0)
 	}
 }

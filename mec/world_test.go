@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/mecsim/mecsim/d2d"
@@ -422,6 +423,9 @@ func TestFlatBatteryStopsWork(t *testing.T) {
 			}
 		case results.StatusBatteryFlat:
 			flat++
+			if task.Place != "none" {
+				t.Errorf("task %d refused for a flat battery shows place %s", i, task.Place)
+			}
 		}
 	}
 	// The eleventh task starts with half a task's charge left and runs
@@ -703,5 +707,72 @@ func TestContinuousBatching(t *testing.T) {
 	loneMany := results.Summarize("test", run(t, mk(16, 0.001), sim.NewStreams(4), policies.EdgeNearest{}))
 	if math.Abs(loneMany.MeanLatency-loneOne.MeanLatency) > 0.02*loneOne.MeanLatency {
 		t.Errorf("lone request: %.6f s batched, %.6f s alone", loneMany.MeanLatency, loneOne.MeanLatency)
+	}
+}
+
+// anyPeer offloads to the first D2D peer listed, else runs locally.
+type anyPeer struct{}
+
+func (anyPeer) Decide(o *policies.Observation) (policies.Decision, error) {
+	for i := range o.Targets {
+		if o.Targets[i].Kind == policies.D2D {
+			return policies.Decision{Target: i}, nil
+		}
+	}
+	return policies.Decision{Target: 0}, nil
+}
+
+// TestMovingPeersMayBeLost checks D2D offloading to a peer that drives
+// away: phone 1 starts beside phone 0 and leaves Wi-Fi Direct range
+// within a second, so tasks sent to it around then lose their peer
+// (peer-lost) instead of stopping the run, and the others complete.
+func TestMovingPeersMayBeLost(t *testing.T) {
+	link, err := d2d.Preset("wifi-direct-5g-20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracks, err := topology.ReadTrace(strings.NewReader("time,id,x,y\n0,a,100,100\n10,a,100,100\n0,b,130,100\n0.5,b,130,100\n1.5,b,1300,100\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := testScenario(2, 20, 2*sim.Second)
+	sc.Width, sc.Height = 1400, 200
+	sc.Mobility = Mobility{Model: "trace", Tracks: tracks}
+	sc.Handover = topology.HandoverConfig{Hysteresis: 3}
+	sc.Backhaul = topology.WANLink{Latency: 0.002, Bandwidth: 1e10}
+	sc.D2D = &D2D{Link: link, Rule: d2d.AcceptRule{}, Cluster: d2d.Config{K: 1}}
+	tasks := run(t, sc, sim.NewStreams(5), anyPeer{})
+	lost, onPeers := 0, 0
+	for _, task := range tasks {
+		switch task.Status {
+		case results.StatusOK:
+			if task.Place[:5] == "peer-" {
+				onPeers++
+			}
+		case results.StatusPeerLost:
+			lost++
+		default:
+			t.Errorf("task %d: status %s", task.ID, task.Status)
+		}
+	}
+	if lost == 0 || onPeers == 0 {
+		t.Errorf("%d tasks ran on a peer and %d lost it; want both", onPeers, lost)
+	}
+}
+
+// TestLinksKeepChangingAfterArrivals checks that interference and motion
+// keep updating transfers after the last arrival: no upload is left at
+// the interference of a moment long gone.
+func TestLinksKeepChangingAfterArrivals(t *testing.T) {
+	sc := mobileScenario("random-waypoint")
+	sc.Interference = true
+	sc.Workloads[0].Rate = 5
+	tasks := run(t, sc, sim.NewStreams(6), policies.AlwaysCloud{})
+	var last float64
+	for _, task := range tasks {
+		last = max(last, task.Finish)
+	}
+	if last > sc.Duration.Seconds()+60 {
+		t.Errorf("the last task finished at %.0f s, a minute after the %.0f s of arrivals", last, sc.Duration.Seconds())
 	}
 }

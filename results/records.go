@@ -12,7 +12,7 @@ type Task struct {
 	Start    float64 // when its computation started at the chosen place
 	Finish   float64 // when its result was back on the phone
 	Place    string  // where it ran: "local", "edge-0", "edge-1", …, "cloud"
-	Status   string  // "ok", or why it did not run: "no-memory", "battery-flat", "queue-full"
+	Status   string  // "ok", or why it did not run: "no-memory", "battery-flat", "queue-full", "peer-lost"
 	Latency  float64 // Finish − Arrival, in seconds
 	Energy   float64 // device energy spent on the task, in joules
 	Deadline float64 // relative deadline, in seconds
@@ -33,6 +33,7 @@ const (
 	StatusNoMemory    = "no-memory"    // the model does not fit the memory where the policy sent it
 	StatusBatteryFlat = "battery-flat" // the phone's battery had run flat: it takes no more work
 	StatusQueueFull   = "queue-full"   // the edge server's queue was full and the site refuses overflow
+	StatusPeerLost    = "peer-lost"    // the D2D peer moved out of range before the task's data crossed
 )
 
 // PolicySummary is the per-policy part of summary.json.
