@@ -103,7 +103,8 @@ type Radio struct {
 	RicianK    float64       `toml:"rician_k"`    // linear K factor for "rician"; default 10
 	Coherence  time.Duration `toml:"coherence"`   // default "10ms"
 	// Interference: each cell's uplink hears the phones uploading in the
-	// other cells, all cells sharing one band (updated every link_refresh).
+	// other cells, each download the other base stations that are sending,
+	// all cells sharing one band (updated every link_refresh).
 	Interference bool `toml:"interference"` // default false
 	// Scheduler shares a cell's band: "equal" shares (default), or OFDMA
 	// resource blocks of rb_hz under "round-robin" or "proportional-fair".

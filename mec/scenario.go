@@ -57,8 +57,9 @@ type Scenario struct {
 	RicianK   float64  // 0 for Rayleigh
 	Coherence sim.Time // fading redraw interval
 	// Interference makes each cell's uplink receiver hear the phones
-	// uploading in the other cells (all cells share one band), updated
-	// every LinkRefresh.
+	// uploading in the other cells, and each phone receiving hear the
+	// other cells' base stations that are sending (all cells share one
+	// band), updated every LinkRefresh.
 	Interference bool
 
 	// Scheduler shares each cell's band by OFDMA resource blocks of RBHz

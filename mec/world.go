@@ -1107,8 +1107,9 @@ func (w *World) recluster(now sim.Time) {
 	}
 }
 
-// interfere sets each cell's uplink interference: the power its receiver
-// hears from every phone uploading in another cell.
+// interfere sets each cell's uplink interference, the power its receiver
+// hears from every phone uploading in another cell, and each download's,
+// the power its phone hears from the other cells' base stations.
 func (w *World) interfere(now sim.Time) {
 	for si := range w.sites {
 		var sum float64
@@ -1124,6 +1125,26 @@ func (w *World) interfere(now sim.Time) {
 		s := &w.sites[si]
 		if s.up.SetInterference(now, sum) {
 			s.upEvent = w.reschedule(s.upEvent, &s.up, evUplinkDone, si)
+		}
+	}
+	// Downlink: a phone receiving from its cell hears every other base
+	// station that is sending to anyone, at full power.
+	for si := range w.sites {
+		s := &w.sites[si]
+		changed := false
+		s.down.Each(func(ref int64) {
+			ph := &w.phones[w.tasks[ref>>1].phone]
+			pos := w.where(ph)
+			var sum float64
+			for sj := range w.sites {
+				if sj != si && w.sites[sj].down.Active() > 0 {
+					sum += topology.DBmToWatts(w.rxDBm(w.sc.BSPowerDBm, pos, sj))
+				}
+			}
+			changed = s.down.SetFlowInterference(now, ref, sum) || changed
+		})
+		if changed {
+			s.dnEvent = w.reschedule(s.dnEvent, &s.down, evDownlinkDone, si)
 		}
 	}
 }

@@ -767,6 +767,7 @@ func TestLinksKeepChangingAfterArrivals(t *testing.T) {
 	sc := mobileScenario("random-waypoint")
 	sc.Interference = true
 	sc.Workloads[0].Rate = 5
+	sc.Workloads[0].Model.OutputBytes = 1e4
 	tasks := run(t, sc, sim.NewStreams(6), policies.AlwaysCloud{})
 	var last float64
 	for _, task := range tasks {

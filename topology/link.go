@@ -54,6 +54,7 @@ type flow struct {
 	id        int64
 	remaining float64 // bits
 	rxW       float64
+	intf      float64 // interference at this transfer's receiver alone, W over the band
 	rate      float64 // bit/s at the current share
 }
 
@@ -63,24 +64,29 @@ func (l *SharedLink) Active() int { return len(l.flows) }
 // RateWith returns the rate in bit/s that a transfer received at rxW gets
 // when users transfers share the link.
 func (l *SharedLink) RateWith(users int, rxW float64) float64 {
+	return l.rate(users, rxW, l.interference)
+}
+
+// rate is RateWith with intf watts of interference over the band.
+func (l *SharedLink) rate(users int, rxW, intf float64) float64 {
 	if users < 1 {
 		users = 1
 	}
 	if l.Scheduler != nil {
 		// The transmitter's whole power over the whole band, a share of
 		// the time and of the RBs.
-		return l.Scheduler.Grid.ShareRate(l.Scheduler.Policy, l.Scheduler.Variation, l.wholeBandSINR(rxW), users)
+		return l.Scheduler.Grid.ShareRate(l.Scheduler.Policy, l.Scheduler.Variation, l.wholeBandSINR(rxW, intf), users)
 	}
 	if l.SplitPower {
 		rxW /= float64(users)
 	}
 	hz := l.Bandwidth / float64(users)
-	if l.interference == 0 {
+	if intf == 0 {
 		return l.Channel.Rate(hz, rxW)
 	}
 	// Interferers spread over the band: a share of hz sees hz/Bandwidth
 	// of their power, which adds to the noise like a higher density.
-	sinr := rxW / (l.Channel.NoiseWatts(hz) + l.interference*hz/l.Bandwidth)
+	sinr := rxW / (l.Channel.NoiseWatts(hz) + intf*hz/l.Bandwidth)
 	r := ShannonRate(hz, sinr)
 	if c := l.Channel.MaxSpectralEff; c > 0 {
 		r = min(r, c*hz)
@@ -132,6 +138,28 @@ func (l *SharedLink) SetInterference(now sim.Time, w float64) bool {
 	l.interference = w
 	l.rerate()
 	return true
+}
+
+// SetFlowInterference sets, from now on, the interference in watts (over
+// the whole band) at the receiver of transfer id alone — on a downlink,
+// what the phone hears from other cells' base stations — and reports
+// whether it changed.
+func (l *SharedLink) SetFlowInterference(now sim.Time, id int64, w float64) bool {
+	if !(w >= 0) {
+		return false
+	}
+	for i := range l.flows {
+		if l.flows[i].id == id {
+			if l.flows[i].intf == w {
+				return false
+			}
+			l.advance(now)
+			l.flows[i].intf = w
+			l.rerate()
+			return true
+		}
+	}
+	return false
 }
 
 // Interference returns the interfering power set by SetInterference.
@@ -201,15 +229,15 @@ func (l *SharedLink) advance(now sim.Time) {
 	}
 }
 
-func (l *SharedLink) wholeBandSINR(rxW float64) float64 {
-	return rxW / (l.Channel.NoiseWatts(l.Bandwidth) + l.interference)
+func (l *SharedLink) wholeBandSINR(rxW, intf float64) float64 {
+	return rxW / (l.Channel.NoiseWatts(l.Bandwidth) + intf)
 }
 
 func (l *SharedLink) rerate() {
 	if s := l.Scheduler; s != nil {
 		l.sinrBuf = l.sinrBuf[:0]
 		for i := range l.flows {
-			l.sinrBuf = append(l.sinrBuf, l.wholeBandSINR(l.flows[i].rxW))
+			l.sinrBuf = append(l.sinrBuf, l.wholeBandSINR(l.flows[i].rxW, l.interference+l.flows[i].intf))
 		}
 		l.rateBuf = s.Grid.FlatLongRunRates(l.rateBuf[:0], s.Policy, s.Variation, l.sinrBuf)
 		for i := range l.flows {
@@ -220,7 +248,7 @@ func (l *SharedLink) rerate() {
 	n := len(l.flows)
 	for i := range l.flows {
 		f := &l.flows[i]
-		f.rate = l.RateWith(n, f.rxW)
+		f.rate = l.rate(n, f.rxW, l.interference+f.intf)
 	}
 }
 

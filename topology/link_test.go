@@ -202,3 +202,24 @@ func TestSchedulerShares(t *testing.T) {
 		t.Errorf("estimate %v, want %v", got, want)
 	}
 }
+
+// TestFlowInterference checks interference at one transfer's receiver
+// alone: SNR 15 with the transfer's own interference equal to the noise
+// gives SINR 7.5 for it, and leaves another transfer at SNR 15.
+func TestFlowInterference(t *testing.T) {
+	l, rx := newTestLink()
+	n := l.Channel.NoiseWatts(10e6)
+	must(t, l.Start(0, 1, 1e9, rx))
+	must(t, l.Start(0, 2, 1e9, rx))
+	if !l.SetFlowInterference(0, 1, n) {
+		t.Fatal("not set")
+	}
+	// Each has 5 MHz with noise N/2; flow 1 also I/2 = N/2: SINR 15 and 30.
+	r1, r2 := l.flows[0].rate, l.flows[1].rate
+	if want := 5e6 * math.Log2(16); !near(r1, want, relTol) {
+		t.Errorf("interfered rate %v, want %v", r1, want)
+	}
+	if want := 5e6 * math.Log2(31); !near(r2, want, relTol) {
+		t.Errorf("clean rate %v, want %v", r2, want)
+	}
+}
