@@ -4,21 +4,24 @@ import (
 	"math/rand/v2"
 
 	"github.com/mecsim/mecsim/sim"
+	"github.com/mecsim/mecsim/workloads"
 )
 
-// arrivalStream is one phone's Poisson stream of one workload.
+// arrivalStream is one phone's stream of one workload: an instance of
+// the workload's arrival process drawing from the stream's own generator.
 type arrivalStream struct {
 	next     sim.Time
 	phone    int32
 	workload int32
-	rate     float64
+	arr      workloads.Arrivals
 	rng      *rand.Rand
 }
 
 // advance draws the next arrival; one beyond the range of simulated time
-// saturates at sim.Forever, which is past any run's end.
+// (or none at all: a trace that has ended) saturates at sim.Forever, which
+// is past any run's end.
 func (s *arrivalStream) advance() {
-	gap := sim.Seconds(s.rng.ExpFloat64() / s.rate)
+	gap := sim.Seconds(s.arr.Next(s.rng))
 	if gap >= sim.Forever-s.next {
 		s.next = sim.Forever
 		return

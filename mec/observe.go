@@ -278,7 +278,9 @@ func (sc *Scenario) check() error {
 		}
 	}
 	for i, wl := range sc.Workloads {
-		pos(fmt.Sprintf("workload %d rate", i), wl.Rate)
+		if err := wl.process().Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("mec: scenario workload %d arrivals: %w", i, err))
+		}
 		pos(fmt.Sprintf("workload %d deadline", i), wl.Deadline)
 		if wl.Kind == LLM {
 			if wl.PromptTokens < 1 || wl.OutputTokens < 1 {

@@ -141,8 +141,9 @@ func (k Kind) String() string {
 // process: vision inferences, or LLM requests.
 type Workload struct {
 	Kind     Kind
-	Rate     float64 // arrivals per second per phone
-	Deadline float64 // relative deadline for the whole task, seconds
+	Rate     float64           // Poisson arrivals per second per phone, when Arrivals is nil
+	Arrivals workloads.Process // the arrival process of each phone; nil for Poisson at Rate
+	Deadline float64           // relative deadline for the whole task, seconds
 
 	Model workloads.Model // for Vision
 
@@ -157,6 +158,14 @@ type Workload struct {
 	TokenBytes   float64
 	TTFTSLO      float64
 	TPOTSLO      float64
+}
+
+// process returns the workload's arrival process.
+func (wl *Workload) process() workloads.Process {
+	if wl.Arrivals != nil {
+		return wl.Arrivals
+	}
+	return workloads.Poisson{Rate: wl.Rate}
 }
 
 // Name is the model's name.

@@ -257,7 +257,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			s := &arrivalStream{
 				phone:    int32(i),
 				workload: int32(j),
-				rate:     wl.Rate,
+				arr:      wl.process().New(),
 				rng:      streams.Rand(fmt.Sprintf("%s/phone-%d/arrivals", labels[j], i)),
 			}
 			s.advance()
@@ -282,8 +282,8 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	// Size the task table for the expected arrivals (plus five standard
 	// deviations), so that it rarely has to grow and copy during the run.
 	var rate float64
-	for _, wl := range sc.Workloads {
-		rate += wl.Rate
+	for i := range sc.Workloads {
+		rate += sc.Workloads[i].process().MeanRate()
 	}
 	expect := rate * float64(sc.Phones) * sc.Duration.Seconds()
 	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, 1e8)))

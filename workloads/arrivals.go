@@ -23,9 +23,24 @@ type Arrivals interface {
 // independent and exponentially distributed with mean 1/Rate.
 //
 // The zero value has Rate 0: a process that never produces an arrival.
+//
+// A Poisson process has no state, so a Poisson value is both the Process
+// and its instance: New returns the value itself.
 type Poisson struct {
 	Rate float64 // mean arrivals per second; finite and ≥ 0
 }
+
+// New returns p itself: a Poisson process is memoryless, and so is its
+// instance. It panics if p is invalid.
+func (p Poisson) New() Arrivals {
+	if err := p.Validate(); err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// MeanRate returns p.Rate.
+func (p Poisson) MeanRate() float64 { return p.Rate }
 
 // Next returns an exponential gap with mean 1/p.Rate seconds, or +Inf when
 // the rate is zero. A negative, NaN or infinite rate is a programming error
