@@ -27,7 +27,8 @@ type Process interface {
 	// It panics if Validate reports an error: check configurations first.
 	New() Arrivals
 
-	// MeanRate returns the long-run mean number of arrivals per second.
+	// MeanRate returns the long-run mean number of arrivals per second;
+	// for an invalid configuration it is meaningless or NaN.
 	MeanRate() float64
 
 	// Validate reports every problem with the configuration, naming the

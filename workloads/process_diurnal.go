@@ -90,8 +90,12 @@ func (p PiecewisePoisson) segments() (starts []float64, period float64) {
 	return starts, period
 }
 
-// MeanRate returns the rate averaged over one cycle.
+// MeanRate returns the rate averaged over one cycle, or NaN if p is
+// invalid.
 func (p PiecewisePoisson) MeanRate() float64 {
+	if p.Validate() != nil {
+		return math.NaN()
+	}
 	starts, period := p.segments()
 	var sum float64
 	for i, v := range p.Rates {
@@ -108,6 +112,7 @@ func segEnd(starts []float64, i int, period float64) float64 {
 }
 
 // RateAt returns the rate, arrivals per second, at simulation time t ≥ 0.
+// p must be valid.
 func (p PiecewisePoisson) RateAt(t float64) float64 {
 	starts, period := p.segments()
 	return p.Rates[segment(starts, math.Mod(p.Offset+t, period))]
@@ -123,7 +128,7 @@ func segment(starts []float64, x float64) int {
 }
 
 // Expected returns the expected number of arrivals in [t0, t1) of
-// simulation time: the integral of the rate.
+// simulation time, 0 ≤ t0 ≤ t1: the integral of the rate. p must be valid.
 func (p PiecewisePoisson) Expected(t0, t1 float64) float64 {
 	return p.cumulative(p.Offset+t1) - p.cumulative(p.Offset+t0)
 }

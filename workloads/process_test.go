@@ -297,6 +297,14 @@ func TestProcessValidate(t *testing.T) {
 			}()
 			tt.p.New()
 		}()
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					t.Errorf("%s: MeanRate panics: %v", tt.name, v)
+				}
+			}()
+			tt.p.MeanRate()
+		}()
 	}
 }
 

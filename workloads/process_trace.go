@@ -39,7 +39,7 @@ type TraceRow struct {
 // values are passed through as strings (trimmed of surrounding spaces).
 // Each following record is one arrival: a time in seconds (finite, ≥ 0),
 // a device name (not empty), and the fields. Lines starting with '#' are
-// comments. A file need not be sorted: each device's rows are ordered by
+// comments, and a leading byte-order mark is ignored. A file need not be sorted: each device's rows are ordered by
 // time, rows at equal times keeping their order in the file.
 //
 // Errors are *ParseError values naming the line and, where one is at
@@ -57,6 +57,7 @@ func ReadTrace(r io.Reader) (*Trace, error) {
 		return nil, csvError(err)
 	}
 	headerLine, _ := cr.FieldPos(0)
+	header[0] = strings.TrimPrefix(header[0], "\ufeff") // a byte-order mark, as spreadsheets write
 	for i := range header {
 		header[i] = strings.TrimSpace(header[i])
 	}

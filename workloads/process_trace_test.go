@@ -54,6 +54,14 @@ func TestReadTrace(t *testing.T) {
 	if r := tr.Replay("phone-a"); !slices.Equal(r.Times, []float64{0.25, 1.1}) {
 		t.Errorf("phone-a replays %v", r.Times)
 	}
+	if r := tr.Replay("phone-z"); len(r.Times) != 0 || !math.IsInf(r.New().Next(nil), 1) {
+		t.Errorf("an unknown device replays %v", r.Times)
+	}
+
+	// A spreadsheet's byte-order mark before the header.
+	if tr, err := ReadTrace(strings.NewReader("\ufefftime,device\n1,a\n")); err != nil || tr.Len() != 1 || len(tr.Columns) != 0 {
+		t.Errorf("with a byte-order mark: %v, %+v", err, tr)
+	}
 }
 
 // TestReadTraceErrors checks that every malformed trace is refused with a
