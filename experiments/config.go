@@ -143,10 +143,28 @@ type Cloud struct {
 
 // Workload is one stream of tasks that every phone generates.
 type Workload struct {
-	Kind     string        `toml:"kind"`     // "vision" or "llm"; default "vision"
-	Model    string        `toml:"model"`    // workloads catalogue name (a vision model, or an LLM for kind "llm"); required
-	Rate     float64       `toml:"rate"`     // Poisson arrivals per second per phone; required, > 0
-	Deadline time.Duration `toml:"deadline"` // relative deadline for the whole task; default "100ms" (vision), "30s" (llm)
+	Kind  string  `toml:"kind"`  // "vision" or "llm"; default "vision"
+	Model string  `toml:"model"` // workloads catalogue name (a vision model, or an LLM for kind "llm"); required
+	Rate  float64 `toml:"rate"`  // mean arrivals per second per phone (the frame rate for "periodic"); required, > 0 unless arrivals = "trace"
+
+	// Arrivals is the arrival process: "poisson" (default); "mmpp", a
+	// Markov-modulated Poisson process with a rate and a mean sojourn per
+	// state (jumping to the other states alike); "periodic" at rate with
+	// jitter (camera frames); "diurnal", a rate per hour of the day;
+	// "sinusoidal", rate ± amplitude over a period peaking at peak; or
+	// "trace", replaying a CSV of time,device,… (phone i replays the i-th
+	// device, cyclically; the path relative to the experiment file).
+	Arrivals    string        `toml:"arrivals,omitempty"`
+	MMPPRates   []float64     `toml:"mmpp_rates,omitempty"`     // arrivals/s per phone in each state
+	MMPPSojourn []float64     `toml:"mmpp_sojourn_s,omitempty"` // mean seconds in each state
+	Jitter      time.Duration `toml:"jitter,omitempty"`         // periodic: half-width (uniform) or σ (gaussian)
+	JitterLaw   string        `toml:"jitter_law,omitempty"`     // "uniform" (default) or "gaussian"
+	HourlyRates []float64     `toml:"hourly_rates,omitempty"`   // diurnal: 24 rates, arrivals/s per phone
+	Amplitude   float64       `toml:"amplitude,omitempty"`      // sinusoidal: arrivals/s
+	Period      time.Duration `toml:"period,omitempty"`         // sinusoidal; default 24h
+	Peak        time.Duration `toml:"peak,omitempty"`           // sinusoidal: time of the peak in the period
+	Trace       string        `toml:"trace,omitempty"`          // trace: the CSV file
+	Deadline    time.Duration `toml:"deadline"`                 // relative deadline for the whole task; default "100ms" (vision), "30s" (llm)
 
 	// LLM requests only.
 	Quant        string        `toml:"quant,omitempty"`        // quantisation, workloads catalogue name; default "w4a16"

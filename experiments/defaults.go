@@ -223,6 +223,12 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		if unset(k+"kind", w.Kind == "") {
 			w.Kind = "vision"
 		}
+		if unset(k+"arrivals", w.Arrivals == "") {
+			w.Arrivals = "poisson"
+		}
+		if w.Arrivals == "sinusoidal" && unset(k+"period", w.Period == 0) {
+			w.Period = 24 * time.Hour
+		}
 		if w.Kind != "llm" {
 			if unset(k+"deadline", w.Deadline == 0) {
 				w.Deadline = defaultDeadline

@@ -68,10 +68,18 @@ func Load(path string, known Known) (*Config, error) {
 		return nil, InputErrors{{File: path, Msg: "cannot read the file: " + msg, Err: err}}
 	}
 	c, err := Parse(path, src, known)
-	if c != nil && c.Phones.Trace != "" && !filepath.IsAbs(c.Phones.Trace) {
+	if c != nil {
 		// Paths in the file are relative to it; the resolved config
 		// records them relative to where mecsim runs.
-		c.Phones.Trace = filepath.Join(filepath.Dir(path), c.Phones.Trace)
+		rel := func(p *string) {
+			if *p != "" && !filepath.IsAbs(*p) {
+				*p = filepath.Join(filepath.Dir(path), *p)
+			}
+		}
+		rel(&c.Phones.Trace)
+		for i := range c.Workloads {
+			rel(&c.Workloads[i].Trace)
+		}
 	}
 	return c, err
 }
@@ -337,7 +345,16 @@ func (c *Config) Validate(known Known) error {
 		} else {
 			v.known(k+"model", "model", "models", w.Model, models)
 		}
-		v.positive(k+"rate", w.Rate)
+		if proc, err := arrivalProcess(w); err != nil {
+			v.add(k+"arrivals", "%v", err)
+		} else if proc != nil && w.Arrivals != "poisson" { // a Poisson rate is checked below
+			if err := proc.Validate(); err != nil {
+				v.add(k+"arrivals", "%v", err)
+			}
+		}
+		if w.Arrivals != "trace" && w.Arrivals != "diurnal" && w.Arrivals != "mmpp" {
+			v.positive(k+"rate", w.Rate)
+		}
 		if w.Deadline <= 0 {
 			v.add(k+"deadline", "must be > 0, got %v", w.Deadline)
 		}
@@ -383,7 +400,11 @@ func (c *Config) Validate(known Known) error {
 	// A run must end: bound the number of tasks it would generate.
 	var perPhone float64
 	for _, w := range c.Workloads {
-		perPhone += w.Rate
+		if proc, err := arrivalProcess(w); err == nil && proc != nil && proc.Validate() == nil {
+			perPhone += proc.MeanRate()
+		} else {
+			perPhone += w.Rate
+		}
 	}
 	if expect := perPhone * float64(p.Count) * c.Duration.Seconds(); expect > maxExpectedTasks {
 		v.add("workload", "phones.count × total rate × duration = %.3g expected tasks, more than the %.0e a run may generate", expect, maxExpectedTasks)
@@ -735,7 +756,11 @@ func (d *decoder) required(c *Config, known Known) {
 	}
 	for i := range c.Workloads {
 		miss(fmt.Sprintf("workload[%d].model", i), "; %s", knownList("models", known.Models))
-		miss(fmt.Sprintf("workload[%d].rate", i), " (arrivals per second per phone)")
+		switch c.Workloads[i].Arrivals {
+		case "mmpp", "diurnal", "trace": // their rates come from their own keys
+		default:
+			miss(fmt.Sprintf("workload[%d].rate", i), " (arrivals per second per phone)")
+		}
 	}
 }
 

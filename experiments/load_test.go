@@ -42,7 +42,7 @@ func TestParseMinimalFillsDefaults(t *testing.T) {
 		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1, Discipline: "fifo", WhenFull: "refused", Batch: 1, LLMBatch: 1}},
 		Cloud: Cloud{WANLatency: 40 * time.Millisecond, WANBandwidth: 1e9,
 			Processor: "cloud-a100", Servers: 64, LLMBatch: 1},
-		Workloads: []Workload{{Kind: "vision", Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
+		Workloads: []Workload{{Kind: "vision", Arrivals: "poisson", Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
 		D2D:       D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -73,8 +73,8 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 		},
 		Cloud: Cloud{WANLatency: 0, WANBandwidth: 5e8, Processor: "edge-t4", Servers: 8, LLMBatch: 1},
 		Workloads: []Workload{
-			{Kind: "vision", Model: "mobilenet-v3-small", Rate: 0.5, Deadline: 250 * time.Millisecond},
-			{Kind: "vision", Model: "mobilenet-v3-large", Rate: 3, Deadline: time.Second},
+			{Kind: "vision", Arrivals: "poisson", Model: "mobilenet-v3-small", Rate: 0.5, Deadline: 250 * time.Millisecond},
+			{Kind: "vision", Arrivals: "poisson", Model: "mobilenet-v3-large", Rate: 3, Deadline: time.Second},
 		},
 		D2D: D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
 	}
@@ -539,7 +539,7 @@ func TestDefaultsAndValidate(t *testing.T) {
 	c := &Config{
 		Policies:  []string{"local"},
 		Edges:     []Edge{{X: 10, Y: 10}},
-		Workloads: []Workload{{Kind: "vision", Model: "mobilenet-v2", Rate: 1}},
+		Workloads: []Workload{{Kind: "vision", Arrivals: "poisson", Model: "mobilenet-v2", Rate: 1}},
 	}
 	c.Defaults("runs/fig3.toml")
 	if err := c.Validate(testKnown); err != nil {
@@ -799,5 +799,40 @@ rate = 1.0
 	bad := bytes.Replace(src, []byte(`"nr-macro"`), []byte(`"nr-mega"`), 1)
 	if _, err := Parse("t.toml", bad, testKnown); err == nil || !strings.Contains(err.Error(), "radio.cell") {
 		t.Errorf("unknown cell: err = %v", err)
+	}
+}
+
+// TestArrivalProcesses checks that every arrival process can be named in a
+// file and is refused with a clear message when misconfigured.
+func TestArrivalProcesses(t *testing.T) {
+	base := `policies = ["local"]
+[[edge]]
+x_m = 10.0
+y_m = 10.0
+[[workload]]
+model = "mobilenet-v2"
+`
+	for _, c := range []struct {
+		name, body, err string
+	}{
+		{"poisson", `rate = 2.0`, ""},
+		{"mmpp", "arrivals = \"mmpp\"\nmmpp_rates = [0.5, 5.0]\nmmpp_sojourn_s = [30.0, 5.0]", ""},
+		{"mmpp one state", "arrivals = \"mmpp\"\nmmpp_rates = [0.5]\nmmpp_sojourn_s = [30.0]", "workload[0].arrivals"},
+		{"periodic", "arrivals = \"periodic\"\nrate = 30.0\njitter = \"2ms\"\njitter_law = \"gaussian\"", ""},
+		{"periodic bad law", "arrivals = \"periodic\"\nrate = 30.0\njitter_law = \"cauchy\"", "jitter_law"},
+		{"diurnal", "arrivals = \"diurnal\"\nhourly_rates = [0.1,0.1,0.1,0.1,0.1,0.2,0.5,1,2,2,2,2,2,2,2,2,2,2,3,3,2,1,0.5,0.2]", ""},
+		{"diurnal short", "arrivals = \"diurnal\"\nhourly_rates = [1.0, 2.0]", "24 hourly_rates"},
+		{"sinusoidal", "arrivals = \"sinusoidal\"\nrate = 1.0\namplitude = 0.5\npeak = \"14h\"", ""},
+		{"unknown", "arrivals = \"hawkes\"\nrate = 1.0", "unknown arrival process"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("t.toml", []byte(base+c.body+"\n"), testKnown)
+			switch {
+			case c.err == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+				t.Errorf("err = %v, want one mentioning %q", err, c.err)
+			}
+		})
 	}
 }

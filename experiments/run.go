@@ -118,6 +118,15 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 	}
 	for i, wl := range c.Workloads {
 		w := mec.Workload{Rate: wl.Rate, Deadline: wl.Deadline.Seconds()}
+		if wl.Arrivals == "trace" {
+			procs, err := traceProcesses(wl.Trace)
+			if err != nil {
+				return nil, InputErrors{{File: wl.Trace, Key: fmt.Sprintf("workload[%d].trace", i), Msg: err.Error(), Err: err}}
+			}
+			w.PhoneArrivals = procs
+		} else if w.Arrivals, err = arrivalProcess(wl); err != nil {
+			return nil, fmt.Errorf("workload[%d].arrivals: %w", i, err)
+		}
 		if wl.Kind == "llm" {
 			w.Kind = mec.LLM
 			if w.LLM, err = e.Models.LLM(wl.Model); err != nil {

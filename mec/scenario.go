@@ -143,7 +143,10 @@ type Workload struct {
 	Kind     Kind
 	Rate     float64           // Poisson arrivals per second per phone, when Arrivals is nil
 	Arrivals workloads.Process // the arrival process of each phone; nil for Poisson at Rate
-	Deadline float64           // relative deadline for the whole task, seconds
+	// PhoneArrivals, if set, gives phone i the process PhoneArrivals[i mod
+	// len] instead (trace replay, one device's times per phone).
+	PhoneArrivals []workloads.Process
+	Deadline      float64 // relative deadline for the whole task, seconds
 
 	Model workloads.Model // for Vision
 
@@ -160,8 +163,15 @@ type Workload struct {
 	TPOTSLO      float64
 }
 
-// process returns the workload's arrival process.
-func (wl *Workload) process() workloads.Process {
+// process returns the workload's arrival process (for phone 0 when
+// phones differ).
+func (wl *Workload) process() workloads.Process { return wl.processOf(0) }
+
+// processOf returns phone i's arrival process.
+func (wl *Workload) processOf(i int) workloads.Process {
+	if len(wl.PhoneArrivals) > 0 {
+		return wl.PhoneArrivals[i%len(wl.PhoneArrivals)]
+	}
 	if wl.Arrivals != nil {
 		return wl.Arrivals
 	}

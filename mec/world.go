@@ -257,7 +257,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			s := &arrivalStream{
 				phone:    int32(i),
 				workload: int32(j),
-				arr:      wl.process().New(),
+				arr:      wl.processOf(i).New(),
 				rng:      streams.Rand(fmt.Sprintf("%s/phone-%d/arrivals", labels[j], i)),
 			}
 			s.advance()

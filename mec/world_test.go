@@ -777,3 +777,32 @@ func TestLinksKeepChangingAfterArrivals(t *testing.T) {
 		t.Errorf("the last task finished at %.0f s, a minute after the %.0f s of arrivals", last, sc.Duration.Seconds())
 	}
 }
+
+// TestArrivalProcessesInTheWorld checks that the world draws each phone's
+// arrivals from the workload's process: a camera at 10 frames/s for 10 s
+// gives each phone 100 frames (±1 for the random phase), and a replayed
+// trace gives exactly its times.
+func TestArrivalProcessesInTheWorld(t *testing.T) {
+	sc := testScenario(3, 1, 10*sim.Second)
+	sc.Workloads[0].Arrivals = workloads.Periodic{Rate: 10}
+	per := map[int]int{}
+	for _, task := range run(t, sc, sim.NewStreams(1), policies.AlwaysLocal{}) {
+		per[task.Device]++
+	}
+	for d := range 3 {
+		if n := per[d]; n < 99 || n > 101 {
+			t.Errorf("phone %d: %d frames, want 100 ± 1", d, n)
+		}
+	}
+	sc.Workloads[0].Arrivals = nil
+	sc.Workloads[0].PhoneArrivals = []workloads.Process{workloads.Replay{Times: []float64{0.5, 1.25, 7}}}
+	tasks := run(t, sc, sim.NewStreams(1), policies.AlwaysLocal{})
+	if len(tasks) != 9 {
+		t.Fatalf("%d tasks, want 3 phones × 3 replayed times", len(tasks))
+	}
+	for _, task := range tasks {
+		if task.Arrival != 0.5 && task.Arrival != 1.25 && task.Arrival != 7 {
+			t.Errorf("task %d arrived at %v, not a trace time", task.ID, task.Arrival)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package experiments
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/mecsim/mecsim/workloads"
+)
+
+// arrivalProcess returns the arrival process a workload names; nil for a
+// trace, whose processes are per phone (see traceProcesses).
+func arrivalProcess(w Workload) (workloads.Process, error) {
+	switch w.Arrivals {
+	case "poisson", "":
+		return workloads.Poisson{Rate: w.Rate}, nil
+	case "mmpp":
+		if len(w.MMPPRates) < 2 || len(w.MMPPRates) != len(w.MMPPSojourn) {
+			return nil, fmt.Errorf("mmpp needs mmpp_rates and mmpp_sojourn_s of one length, at least 2 (got %d and %d)", len(w.MMPPRates), len(w.MMPPSojourn))
+		}
+		n := len(w.MMPPRates)
+		jump := make([][]float64, n)
+		for i := range jump {
+			jump[i] = make([]float64, n)
+			for j := range jump[i] {
+				if j != i {
+					jump[i][j] = 1 / float64(n-1)
+				}
+			}
+		}
+		gen, err := workloads.GeneratorFromSojourns(w.MMPPSojourn, jump)
+		if err != nil {
+			return nil, err
+		}
+		return workloads.MMPP{Rates: w.MMPPRates, Generator: gen}, nil
+	case "periodic":
+		law := workloads.UniformJitter
+		switch w.JitterLaw {
+		case "", "uniform":
+		case "gaussian":
+			law = workloads.GaussianJitter
+		default:
+			return nil, fmt.Errorf("jitter_law must be \"uniform\" or \"gaussian\", got %q", w.JitterLaw)
+		}
+		return workloads.Periodic{Rate: w.Rate, Jitter: w.Jitter.Seconds(), Law: law}, nil
+	case "diurnal":
+		if len(w.HourlyRates) != 24 {
+			return nil, fmt.Errorf("diurnal needs 24 hourly_rates, got %d", len(w.HourlyRates))
+		}
+		return workloads.PiecewisePoisson{Rates: w.HourlyRates}, nil
+	case "sinusoidal":
+		return workloads.SinusoidalPoisson{Mean: w.Rate, Amplitude: w.Amplitude, Period: w.Period.Seconds(), Peak: w.Peak.Seconds()}, nil
+	case "trace":
+		if w.Trace == "" {
+			return nil, fmt.Errorf("arrivals = \"trace\" needs a trace file")
+		}
+		return nil, nil
+	}
+	return nil, fmt.Errorf("unknown arrival process %q (known: poisson, mmpp, periodic, diurnal, sinusoidal, trace)", w.Arrivals)
+}
+
+// traceProcesses reads a workload's arrival trace: one replay per device
+// in the trace, in order of first appearance.
+func traceProcesses(path string) ([]workloads.Process, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tr, err := workloads.ReadTrace(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	devs := tr.Devices()
+	if len(devs) == 0 {
+		return nil, fmt.Errorf("%s: no arrivals", path)
+	}
+	out := make([]workloads.Process, len(devs))
+	for i, d := range devs {
+		out[i] = tr.Replay(d)
+	}
+	return out, nil
+}
