@@ -165,6 +165,7 @@ type Workload struct {
 	Peak        time.Duration `toml:"peak,omitempty"`           // sinusoidal: time of the peak in the period
 	Trace       string        `toml:"trace,omitempty"`          // trace: the CSV file
 	Deadline    time.Duration `toml:"deadline"`                 // relative deadline for the whole task; default "100ms" (vision), "30s" (llm)
+	DropLate    bool          `toml:"drop_late,omitempty"`      // vision: drop a frame at once when it is estimated to miss its deadline
 
 	// LLM requests only.
 	Quant        string        `toml:"quant,omitempty"`        // quantisation, workloads catalogue name; default "w4a16"

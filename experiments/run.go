@@ -117,7 +117,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		})
 	}
 	for i, wl := range c.Workloads {
-		w := mec.Workload{Rate: wl.Rate, Deadline: wl.Deadline.Seconds()}
+		w := mec.Workload{Rate: wl.Rate, Deadline: wl.Deadline.Seconds(), DropLate: wl.DropLate}
 		if wl.Arrivals == "trace" {
 			procs, err := traceProcesses(wl.Trace)
 			if err != nil {

@@ -149,6 +149,9 @@ type Workload struct {
 	Deadline      float64 // relative deadline for the whole task, seconds
 
 	Model workloads.Model // for Vision
+	// DropLate drops a vision frame at once when the policy's chosen
+	// target is estimated to miss its deadline (counted as "dropped").
+	DropLate bool
 
 	// For LLM requests: the model at a quantisation, the prompt and the
 	// output length in tokens, the bytes one token takes on the air, and

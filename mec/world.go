@@ -421,6 +421,13 @@ func (w *World) arrive(now sim.Time) {
 	}
 	t := &w.tasks[id]
 	t.place = w.places[d.Target]
+	if wl := &w.sc.Workloads[t.workload]; wl.DropLate && w.obs.Targets[d.Target].EstimatedLatency() > wl.Deadline {
+		// A frame that would be late wherever the policy sends it is
+		// dropped at once, as a camera pipeline does.
+		t.refused = results.StatusDropped
+		w.finishTask(now, t)
+		return
+	}
 	c := w.costAt(t)
 	if c.fitErr != nil {
 		// The model does not fit where the policy sent it: refused.

@@ -806,3 +806,25 @@ func TestArrivalProcessesInTheWorld(t *testing.T) {
 		}
 	}
 }
+
+// TestLateFramesAreDropped checks vision streams that drop late frames:
+// a camera at 60 frames/s on a phone that takes 20 ms per frame overloads
+// it, and with drop_late the frames that would miss their 50 ms deadline
+// are dropped at once, so those that run all meet it.
+func TestLateFramesAreDropped(t *testing.T) {
+	sc := testScenario(1, 60, 10*sim.Second)
+	sc.Workloads[0].Arrivals = workloads.Periodic{Rate: 60}
+	sc.Workloads[0].Deadline = 0.05
+	sc.Workloads[0].DropLate = true
+	s := results.Summarize("test", run(t, sc, sim.NewStreams(1), policies.AlwaysLocal{}))
+	if s.Dropped == 0 || s.Tasks == 0 {
+		t.Fatalf("%d dropped, %d ran", s.Dropped, s.Tasks)
+	}
+	if s.P99Latency > 0.05 {
+		t.Errorf("p99 latency %.4f s of the frames that ran: want every one within the 50 ms deadline", s.P99Latency)
+	}
+	// 20 ms per frame serves 50 of the 60 frames a second.
+	if frac := float64(s.Dropped) / float64(s.Dropped+s.Tasks); math.Abs(frac-1.0/6) > 0.03 {
+		t.Errorf("dropped %.3f of the frames, want about 1/6", frac)
+	}
+}

@@ -76,18 +76,39 @@ func style(i int) (color.Color, []vg.Length, draw.GlyphDrawer) {
 // plotted curve is exact at each vertex and below the true CDF by at most
 // 1/2000 + 1/n between them (n the policy's task count).
 func LatencyCDF(tasks []results.Task, policies []string) (*plot.Plot, error) {
+	return metricCDF(tasks, policies, "Task latency CDF", "latency (ms)",
+		func(t *results.Task) (float64, bool) { return t.Latency, true })
+}
+
+// TTFTCDF plots, like LatencyCDF, the distribution of LLM requests' time
+// to first token at the phone.
+func TTFTCDF(tasks []results.Task, policies []string) (*plot.Plot, error) {
+	return metricCDF(tasks, policies, "Time to first token CDF", "TTFT (ms)",
+		func(t *results.Task) (float64, bool) { return t.TTFT, t.Kind == "llm" })
+}
+
+// TPOTCDF plots, like LatencyCDF, the distribution of LLM requests' mean
+// time per output token after the first, at the phone.
+func TPOTCDF(tasks []results.Task, policies []string) (*plot.Plot, error) {
+	return metricCDF(tasks, policies, "Time per output token CDF", "TPOT (ms)",
+		func(t *results.Task) (float64, bool) { return t.TPOT, t.Kind == "llm" })
+}
+
+// metricCDF draws the CDF of metric, in milliseconds, over the tasks that
+// ran (status ok) and for which metric reports true.
+func metricCDF(tasks []results.Task, policies []string, title, xlabel string, metric func(*results.Task) (float64, bool)) (*plot.Plot, error) {
 	if policies == nil {
 		policies = results.Policies(tasks)
 	}
 	if len(policies) == 0 {
-		return nil, errors.New("plots: latency CDF: no policies")
+		return nil, errors.New("plots: CDF: no policies")
 	}
-	lat := latenciesMS(tasks)
+	lat := valuesMS(tasks, metric)
 
 	p := plot.New()
-	p.Title.Text = "Task latency CDF"
+	p.Title.Text = title
 	p.Title.Padding = titlePadding
-	p.X.Label.Text = "latency (ms)"
+	p.X.Label.Text = xlabel
 	p.Y.Label.Text = "fraction of tasks"
 	p.Y.Tick.Marker = plot.ConstantTicks(fractionTicks)
 	p.Legend.Top, p.Legend.Left = false, false // bottom right, where CDFs are empty
@@ -136,13 +157,18 @@ func LatencyCDF(tasks []results.Task, policies []string) (*plot.Plot, error) {
 	return p, nil
 }
 
-// latenciesMS groups the latencies of tasks by policy, in milliseconds,
-// each group sorted.
-func latenciesMS(tasks []results.Task) map[string][]float64 {
+// valuesMS groups a metric of the tasks that ran by policy, in
+// milliseconds, each group sorted.
+func valuesMS(tasks []results.Task, metric func(*results.Task) (float64, bool)) map[string][]float64 {
 	lat := map[string][]float64{}
 	for i := range tasks {
 		t := &tasks[i]
-		lat[t.Policy] = append(lat[t.Policy], t.Latency*1e3)
+		if t.Status != "" && t.Status != results.StatusOK {
+			continue
+		}
+		if v, ok := metric(t); ok {
+			lat[t.Policy] = append(lat[t.Policy], v*1e3)
+		}
 	}
 	for _, l := range lat {
 		slices.Sort(l)
@@ -301,5 +327,29 @@ func WriteFigures(dir string, tasks []results.Task, summaries []results.PolicySu
 	if err != nil {
 		return err
 	}
-	return Save(le, dir, LatencyEnergyName, DefaultWidth, DefaultHeight)
+	if err := Save(le, dir, LatencyEnergyName, DefaultWidth, DefaultHeight); err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(tasks, func(t results.Task) bool { return t.Kind == "llm" }) {
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		draw func([]results.Task, []string) (*plot.Plot, error)
+	}{{TTFTCDFName, TTFTCDF}, {TPOTCDFName, TPOTCDF}} {
+		p, err := f.draw(tasks, policies)
+		if err != nil {
+			return err
+		}
+		if err := Save(p, dir, f.name, DefaultWidth, DefaultHeight); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// Names of the LLM figures, written when the run has LLM requests.
+const (
+	TTFTCDFName = "ttft_cdf"
+	TPOTCDFName = "tpot_cdf"
+)

@@ -12,7 +12,7 @@ type Task struct {
 	Start    float64 // when its computation started at the chosen place
 	Finish   float64 // when its result was back on the phone
 	Place    string  // where it ran: "local", "edge-0", "edge-1", …, "cloud"
-	Status   string  // "ok", or why it did not run: "no-memory", "battery-flat", "queue-full", "peer-lost"
+	Status   string  // "ok", or why it did not run: "no-memory", "battery-flat", "queue-full", "peer-lost", "dropped"
 	Latency  float64 // Finish − Arrival, in seconds
 	Energy   float64 // device energy spent on the task, in joules
 	Deadline float64 // relative deadline, in seconds
@@ -34,13 +34,15 @@ const (
 	StatusBatteryFlat = "battery-flat" // the phone's battery had run flat: it takes no more work
 	StatusQueueFull   = "queue-full"   // the edge server's queue was full and the site refuses overflow
 	StatusPeerLost    = "peer-lost"    // the D2D peer moved out of range before the task's data crossed
+	StatusDropped     = "dropped"      // a vision frame dropped because it would have been late
 )
 
 // PolicySummary is the per-policy part of summary.json.
 type PolicySummary struct {
 	Policy         string             `json:"policy"`
 	Tasks          int                `json:"tasks_completed"`
-	Refused        int                `json:"tasks_refused"` // tasks that could not run where the policy sent them
+	Refused        int                `json:"tasks_refused"`  // tasks that did not run (every status but ok), dropped frames included
+	Dropped        int                `json:"frames_dropped"` // tasks that could not run where the policy sent them
 	MeanLatency    float64            `json:"mean_latency_s"`
 	P50Latency     float64            `json:"p50_latency_s"`
 	P95Latency     float64            `json:"p95_latency_s"`

@@ -38,6 +38,9 @@ func Summarize(policy string, tasks []Task) PolicySummary {
 		s.Handovers += t.Handovers
 		if t.Status != "" && t.Status != StatusOK {
 			s.Refused++
+			if t.Status == StatusDropped {
+				s.Dropped++
+			}
 			continue
 		}
 		if t.Forwarded {

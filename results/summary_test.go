@@ -170,6 +170,7 @@ func TestWriteSummaryJSON(t *testing.T) {
       "policy": "greedy",
       "tasks_completed": 2,
       "tasks_refused": 0,
+      "frames_dropped": 0,
       "mean_latency_s": 0.25,
       "p50_latency_s": 0.25,
       "p95_latency_s": 0.3,
