@@ -174,4 +174,6 @@ type Workload struct {
 	TokenBytes   float64       `toml:"token_bytes,omitzero"`   // bytes per token on the air (UTF-8 text, ~4 characters a token); default 4
 	TTFTSLO      time.Duration `toml:"ttft_slo,omitzero"`      // objective on time to first token; default "2s"
 	TPOTSLO      time.Duration `toml:"tpot_slo,omitzero"`      // objective on time per output token; default "100ms"
+	Turns        int           `toml:"turns,omitzero"`         // prompts per conversation (multi-turn session, KV cache reused where the last turn ran); default 1
+	ThinkTime    time.Duration `toml:"think_time,omitzero"`    // mean pause between an answer and the next prompt; default "20s"
 }

@@ -256,6 +256,12 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		if unset(k+"tpot_slo", w.TPOTSLO == 0) {
 			w.TPOTSLO = defaultTPOTSLO
 		}
+		if unset(k+"turns", w.Turns == 0) {
+			w.Turns = 1
+		}
+		if unset(k+"think_time", w.ThinkTime == 0) {
+			w.ThinkTime = 20 * time.Second
+		}
 	}
 }
 

@@ -337,6 +337,12 @@ func (c *Config) Validate(known Known) error {
 			if w.TPOTSLO <= 0 {
 				v.add(k+"tpot_slo", "must be > 0, got %v", w.TPOTSLO)
 			}
+			if w.Turns < 1 || w.Turns > 10000 {
+				v.add(k+"turns", "must be between 1 and 10000, got %d", w.Turns)
+			}
+			if w.ThinkTime < 0 {
+				v.add(k+"think_time", "must not be negative, got %v", w.ThinkTime)
+			}
 		default:
 			v.add(k+"kind", "must be \"vision\" or \"llm\", got %q", w.Kind)
 		}

@@ -48,6 +48,8 @@ func (w *World) observe(now sim.Time, id int64) {
 	}
 	o.Targets = o.Targets[:0]
 	w.places = w.places[:0]
+	w.placeCost = w.placeCost[:0]
+	w.placeIn = w.placeIn[:0]
 
 	lc := &w.local[t.workload]
 	o.Targets = append(o.Targets, policies.Target{
@@ -62,6 +64,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		OutOfMemory: lc.fitErr != nil,
 	})
 	w.places = append(w.places, placeLocal)
+	w.addCost(t, placeLocal, *lc, w.sc.PhoneCPU)
 
 	for i := range w.sites {
 		s := &w.sites[i]
@@ -88,6 +91,7 @@ func (w *World) observe(now sim.Time, id int64) {
 			OutOfMemory:  c.fitErr != nil,
 		})
 		w.places = append(w.places, i)
+		w.addCost(t, i, *c, s.Processor)
 	}
 
 	cell := &w.sites[ph.cell]
@@ -112,10 +116,32 @@ func (w *World) observe(now sim.Time, id int64) {
 		OutOfMemory:  c.fitErr != nil,
 	})
 	w.places = append(w.places, placeCloud)
+	w.addCost(t, placeCloud, *c, w.sc.Cloud.Processor)
 
 	if w.sc.D2D != nil {
 		w.observePeers(now, t, ph, inBits, outBits)
 	}
+}
+
+// addCost records the observed task's costs at a target: the cached ones,
+// or, for a turn of an LLM session, the turn's own, and rewrites the
+// target's estimates for the turn.
+func (w *World) addCost(t *task, place int, c costs, cost devices.Cost) {
+	wl := &w.sc.Workloads[t.workload]
+	if t.session < 0 {
+		w.placeCost = append(w.placeCost, c)
+		w.placeIn = append(w.placeIn, wl.inputBytes())
+		return
+	}
+	tc, in := wl.turnCosts(cost, int(t.ctx), w.sessions[t.session].lastPlace == place)
+	w.placeCost = append(w.placeCost, tc)
+	w.placeIn = append(w.placeIn, in)
+	tg := &w.obs.Targets[len(w.obs.Targets)-1]
+	if base := wl.inputBytes(); base > 0 && tg.TransferTime > 0 && tg.UplinkRate > 0 {
+		tg.TransferTime += 8 * (in - base) / tg.UplinkRate
+	}
+	tg.ComputeTime, tg.FirstTime = tc.first+tc.rest, tc.first
+	tg.OutOfMemory = tc.fitErr != nil
 }
 
 // observePeers lists the phone's cluster peers that are in D2D range and
@@ -163,6 +189,7 @@ func (w *World) observePeers(now sim.Time, t *task, ph *phone, inBits, outBits f
 			OutOfMemory:  c.fitErr != nil,
 		})
 		w.places = append(w.places, w.peerPlace(p))
+		w.addCost(t, w.peerPlace(p), *c, w.sc.PhoneCPU)
 	}
 }
 

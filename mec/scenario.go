@@ -164,6 +164,12 @@ type Workload struct {
 	TokenBytes   float64
 	TTFTSLO      float64
 	TPOTSLO      float64
+	// Turns makes each arrival a conversation of this many prompts, each
+	// asked an exponential think time (mean ThinkTime seconds) after the
+	// previous answer, with the conversation so far as context; 0 or 1
+	// for single requests.
+	Turns     int
+	ThinkTime float64
 }
 
 // process returns the workload's arrival process (for phone 0 when
@@ -218,6 +224,31 @@ func (wl *Workload) compute(c devices.Cost) (first, rest float64) {
 		rest += c.Decode(wl.LLM, wl.Quant, wl.PromptTokens+j)
 	}
 	return first, rest
+}
+
+// turnCosts returns the compute seconds and upload bytes of an LLM
+// session's turn with ctx tokens of conversation before its prompt, at a
+// place that does (reuse) or does not hold the conversation's KV cache.
+// Reusing it, the place prefills only the new prompt — the difference
+// between prefilling the whole conversation and the old part, and at
+// least a fresh prompt's prefill — and receives only the new prompt;
+// otherwise the phone sends the whole conversation and the place
+// prefills all of it.
+func (wl *Workload) turnCosts(c devices.Cost, ctx int, reuse bool) (cs costs, in float64) {
+	total := ctx + wl.PromptTokens
+	full := c.Prefill(wl.LLM, wl.Quant, total)
+	if reuse && ctx > 0 {
+		cs.first = max(full-c.Prefill(wl.LLM, wl.Quant, ctx), c.Prefill(wl.LLM, wl.Quant, wl.PromptTokens))
+		in = float64(wl.PromptTokens) * wl.TokenBytes
+	} else {
+		cs.first = full
+		in = float64(total) * wl.TokenBytes
+	}
+	for j := 1; j < wl.OutputTokens; j++ {
+		cs.rest += c.Decode(wl.LLM, wl.Quant, total+j)
+	}
+	cs.fitErr = c.Fits(wl.LLM.FootprintBytes(wl.Quant, total+wl.OutputTokens))
+	return cs, in
 }
 
 // fits reports whether wl's model fits the memory of c's device.

@@ -34,6 +34,7 @@ const (
 	evForward                   // delivery ref reached the phone's new cell over the backhaul
 	evRecluster                 // D2D clusters are formed again from the phones' positions
 	evEngine                    // a continuous-batching LLM engine's prefill or request finished
+	evTurn                      // session ID's next prompt
 )
 
 // where a task runs.
@@ -52,6 +53,8 @@ type phone struct {
 	ho   *topology.Handover // association; nil when phones do not move
 	cell int                // serving cell: the site through which the phone reaches the cloud
 	cpu  station
+
+	sessions int // LLM sessions begun on the phone
 
 	upBusy, downBusy   bool
 	upQueue, downQueue fifo // tasks, and delivery refs, waiting for the radio
@@ -107,6 +110,10 @@ type task struct {
 	idleJ     float64 // the task's share of the phone's idle energy
 	peerJ     float64 // energy a D2D peer spent on the task
 	hoMark    int32   // the phone's handover count when the task arose
+	session   int32   // LLM session of the task, or -1
+	turn      int16   // turn of the session
+	ctx       int32   // tokens of conversation before this turn's prompt
+	inBytes   float64 // bytes the task uploads where it runs
 	handovers int32   // handovers of the phone while the task was in flight
 	pending   int8    // deliveries still to reach the phone
 	refused   string  // why the task did not run: a results status, or "" if it ran
@@ -141,9 +148,14 @@ type World struct {
 	clusterPos  []topology.Point // scratch for re-clustering
 	peerNames   []string         // "peer-N" for each phone
 
-	obs      policies.Observation
-	places   []int   // place of each target in obs.Targets
-	batchBuf []int64 // scratch for dispatch
+	sessions []session_
+	streams  sim.Streams
+
+	obs       policies.Observation
+	places    []int     // place of each target in obs.Targets
+	placeCost []costs   // compute costs of the observed task at each target
+	placeIn   []float64 // bytes the observed task uploads to each target
+	batchBuf  []int64   // scratch for dispatch
 
 	progress func(now sim.Time)
 	err      error
@@ -160,7 +172,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	if p == nil {
 		return nil, errors.New("mec: nil policy")
 	}
-	w := &World{sc: sc, policy: p, k: sim.NewKernel(1024)}
+	w := &World{sc: sc, policy: p, k: sim.NewKernel(1024), streams: streams}
 	w.sites = make([]site, len(sc.Sites))
 	for i, s := range sc.Sites {
 		w.sites[i] = site{
@@ -383,6 +395,8 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.recluster(ev.At)
 	case evEngine:
 		w.engineEvent(ev.At, ev.ID)
+	case evTurn:
+		w.nextTurn(ev.At, int(ev.ID))
 	default:
 		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
 	}
@@ -390,19 +404,44 @@ func (w *World) HandleEvent(ev sim.Event) {
 
 func (w *World) arrive(now sim.Time) {
 	s := w.arrivals.top()
-	id := int64(len(w.tasks))
-	w.tasks = append(w.tasks, task{phone: s.phone, workload: s.workload, arrival: now})
-	w.open++
-	if ho := w.phones[s.phone].ho; ho != nil {
-		w.tasks[len(w.tasks)-1].hoMark = int32(ho.Count())
-	}
+	phone, workload := s.phone, s.workload
 	s.advance()
 	w.arrivals.fix()
 	if next := w.arrivals.top().next; next < w.sc.Duration {
 		w.k.Schedule(next, w, evArrival, 0)
 	}
+	session := int32(-1)
+	if wl := &w.sc.Workloads[workload]; wl.Kind == LLM && wl.Turns > 1 {
+		session = int32(len(w.sessions))
+		n := w.phones[phone].sessions
+		w.phones[phone].sessions++
+		w.sessions = append(w.sessions, session_{
+			phone: phone, workload: workload, lastPlace: placeNone,
+			rng: w.streams.Rand(fmt.Sprintf("workload/%s/phone-%d/session-%d", wl.Name(), phone, n)),
+		})
+	}
+	w.newTask(now, phone, workload, session)
+}
 
-	if w.phones[s.phone].flat {
+// nextTurn is the next prompt of session si, after its user's think time.
+func (w *World) nextTurn(now sim.Time, si int) {
+	ss := &w.sessions[si]
+	w.newTask(now, ss.phone, ss.workload, int32(si))
+}
+
+// newTask creates a task that arises now on phone and places it.
+func (w *World) newTask(now sim.Time, phone, workload, session int32) {
+	id := int64(len(w.tasks))
+	w.tasks = append(w.tasks, task{phone: phone, workload: workload, arrival: now, session: session})
+	w.open++
+	if session >= 0 {
+		ss := &w.sessions[session]
+		w.tasks[id].turn, w.tasks[id].ctx = int16(ss.turn), int32(ss.ctx)
+	}
+	if ho := w.phones[phone].ho; ho != nil {
+		w.tasks[id].hoMark = int32(ho.Count())
+	}
+	if w.phones[phone].flat {
 		// A phone whose battery ran flat takes no more work.
 		t := &w.tasks[id]
 		t.refused, t.place = results.StatusBatteryFlat, placeNone
@@ -428,7 +467,11 @@ func (w *World) arrive(now sim.Time) {
 		w.finishTask(now, t)
 		return
 	}
-	c := w.costAt(t)
+	c := &w.placeCost[d.Target]
+	t.inBytes = w.placeIn[d.Target]
+	if t.session >= 0 {
+		w.sessions[t.session].lastPlace = t.place
+	}
 	if c.fitErr != nil {
 		// The model does not fit where the policy sent it: refused.
 		t.refused = results.StatusNoMemory
@@ -538,7 +581,7 @@ func (w *World) startUplink(now sim.Time, id int64) {
 		return
 	}
 	if w.isPeer(t.place) {
-		up := w.d2dTime(t, w.sc.Workloads[t.workload].inputBytes())
+		up := w.d2dTime(t, t.inBytes)
 		if math.IsInf(up, 1) {
 			// The peer has moved out of range since the decision.
 			st := w.stationOf(t)
@@ -561,7 +604,7 @@ func (w *World) startUplink(now sim.Time, id int64) {
 		t.link = ph.cell // the cell the phone is attached to now
 	}
 	s := &w.sites[t.link]
-	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
+	bits := 8 * t.inBytes
 	rx := w.rxW(w.sc.TxPowerDBm, int(t.phone), t.link)
 	t.txStart = now
 	if err := s.up.Start(now, id, bits, rx); err != nil {
@@ -589,7 +632,7 @@ func (w *World) uplinkDone(now sim.Time, si int) {
 	}
 	w.goAway(now, ph, t)
 	if t.place == placeCloud {
-		bits := 8 * w.sc.Workloads[t.workload].inputBytes()
+		bits := 8 * t.inBytes
 		w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id, id)
 		return
 	}
@@ -753,6 +796,17 @@ func (w *World) finishTask(now sim.Time, t *task) {
 	if ho := w.phones[t.phone].ho; ho != nil {
 		t.handovers = int32(ho.Count()) - t.hoMark
 	}
+	if t.session >= 0 && t.refused == "" {
+		// The user reads the answer, thinks, and asks again, with the
+		// whole conversation so far as context.
+		ss := &w.sessions[t.session]
+		wl := &w.sc.Workloads[t.workload]
+		ss.turn++
+		ss.ctx += wl.PromptTokens + wl.OutputTokens
+		if ss.turn < wl.Turns {
+			w.scheduleIn(now, ss.rng.ExpFloat64()*wl.ThinkTime, evTurn, int64(t.session), int64(len(w.tasks)))
+		}
+	}
 }
 
 // reschedule replaces a link's pending completion event with one at its
@@ -821,7 +875,7 @@ func (w *World) overflow(now sim.Time, id int64) {
 	c := &w.cloudCost[t.workload]
 	t.first = sim.Seconds(c.first)
 	t.service = t.first + sim.Seconds(c.rest)
-	bits := 8 * w.sc.Workloads[t.workload].inputBytes()
+	bits := 8 * t.inBytes
 	w.scheduleIn(now, w.sc.Cloud.WAN.TransferTime(bits), evWANUp, id, id)
 }
 
@@ -1003,6 +1057,7 @@ func (w *World) record(id int64, policy string) results.Task {
 	}
 	r.Forwarded = t.forwarded
 	r.Handovers = int(t.handovers)
+	r.Turn = int(t.turn)
 	if t.refused != "" {
 		r.Status = t.refused
 		r.Start, r.Finish = r.Arrival, t.finish.Seconds()
@@ -1180,4 +1235,17 @@ func newMobility(sc *Scenario, i int, streams sim.Streams) (topology.Mobility, e
 		return m.Tracks[i%len(m.Tracks)], nil
 	}
 	return nil, fmt.Errorf("unknown mobility model %q", m.Model)
+}
+
+// session_ is a multi-turn LLM conversation: each turn's prompt comes
+// after the previous answer and a think time, with the conversation so
+// far as context. A place that served the previous turn still holds its
+// KV cache and prefills only the new prompt; any other place must be sent
+// the whole conversation and prefill all of it.
+type session_ struct {
+	phone, workload int32
+	turn            int
+	ctx             int // tokens of conversation so far
+	lastPlace       int // place of the previous turn; placeNone before the first
+	rng             *rand.Rand
 }

@@ -828,3 +828,58 @@ func TestLateFramesAreDropped(t *testing.T) {
 		t.Errorf("dropped %.3f of the frames, want about 1/6", frac)
 	}
 }
+
+// alternate sends tasks to the edge and the cloud in turn.
+type alternate struct{ n *int }
+
+func (a alternate) Decide(o *policies.Observation) (policies.Decision, error) {
+	*a.n++
+	want := policies.Edge
+	if *a.n%2 == 0 {
+		want = policies.Cloud
+	}
+	for i := range o.Targets {
+		if o.Targets[i].Kind == want {
+			return policies.Decision{Target: i}, nil
+		}
+	}
+	return policies.Decision{}, nil
+}
+
+// TestSessionsReuseTheKVCache checks multi-turn LLM sessions: turns come
+// one after another with a growing context; a place that served the
+// previous turn prefills only the new prompt, so staying put gives later
+// turns a shorter time to first token than hopping between the edge and
+// the cloud, which must be sent and prefill the whole conversation.
+func TestSessionsReuseTheKVCache(t *testing.T) {
+	sc := llmScenario(0.02)
+	sc.Duration = 600 * sim.Second
+	sc.Workloads[0].Turns, sc.Workloads[0].ThinkTime = 4, 1
+	sc.Workloads[0].PromptTokens, sc.Workloads[0].OutputTokens = 400, 100
+	// A slow edge and cloud, so that prefill time shows.
+	sc.Sites[0].Processor = computeBound("edge", 0.5, 50)
+	sc.Cloud.Processor = computeBound("cloud", 0.5, 50)
+	later := func(p policies.Policy) (ttft float64, turns map[int]int) {
+		turns = map[int]int{}
+		var sum float64
+		var n int
+		for _, task := range run(t, sc, sim.NewStreams(8), p) {
+			turns[task.Turn]++
+			if task.Turn > 0 {
+				sum += task.TTFT
+				n++
+			}
+		}
+		return sum / float64(n), turns
+	}
+	stay, turns := later(policies.AlwaysCloud{})
+	var k int
+	hop, _ := later(alternate{&k})
+	if len(turns) != 4 || turns[0] != turns[3] {
+		t.Errorf("turns per index %v: want four turns per session", turns)
+	}
+	if !(hop > 1.5*stay) {
+		t.Errorf("mean TTFT of later turns: staying %.4f s, hopping %.4f s; want reuse to pay", stay, hop)
+	}
+	t.Logf("later turns' TTFT: staying %.1f ms, hopping %.1f ms", 1e3*stay, 1e3*hop)
+}

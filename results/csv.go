@@ -15,7 +15,7 @@ var taskColumns = [...]string{
 	"arrival_s", "start_s", "finish_s", "place", "status",
 	"latency_s", "energy_j", "deadline_s", "deadline_met",
 	"ttft_s", "tpot_s", "ttft_met", "tpot_met",
-	"forwarded", "handovers", "point",
+	"forwarded", "handovers", "point", "turn",
 }
 
 // formatFloat is the one float format of tasks.csv: the shortest decimal
@@ -57,6 +57,7 @@ func WriteTasksCSV(w io.Writer, tasks []Task) error {
 		row[18] = strconv.FormatBool(t.Forwarded)
 		row[19] = strconv.Itoa(t.Handovers)
 		row[20] = t.Point
+		row[21] = strconv.Itoa(t.Turn)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -127,6 +128,7 @@ func ReadTasksCSV(r io.Reader) ([]Task, error) {
 		t.Forwarded = p.bool(18)
 		t.Handovers = p.int(19)
 		t.Point = rec[20]
+		t.Turn = p.int(21)
 		if p.err != nil {
 			return nil, p.err
 		}

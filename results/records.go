@@ -23,6 +23,7 @@ type Task struct {
 	TPOTMet  bool    // LLM: TPOT within its service-level objective; true for vision
 
 	Point     string // the sweep point the task belongs to, such as "phones.count=40"; empty without a sweep
+	Turn      int    // LLM session turn (0 for the first prompt, and for single requests)
 	Forwarded bool   // sent on to the cloud by a full edge server (Place is then "cloud")
 	Handovers int    // handovers of the task's phone while the task was in flight
 }
