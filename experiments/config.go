@@ -175,5 +175,7 @@ type Workload struct {
 	TTFTSLO      time.Duration `toml:"ttft_slo,omitzero"`      // objective on time to first token; default "2s"
 	TPOTSLO      time.Duration `toml:"tpot_slo,omitzero"`      // objective on time per output token; default "100ms"
 	Turns        int           `toml:"turns,omitzero"`         // prompts per conversation (multi-turn session, KV cache reused where the last turn ran); default 1
+	PromptSigma  float64       `toml:"prompt_sigma,omitzero"`  // > 0: prompt lengths log-normal, median prompt_tokens, this σ of the log; default 0 (fixed)
+	OutputSigma  float64       `toml:"output_sigma,omitzero"`  // > 0: output lengths log-normal likewise; default 0 (fixed)
 	ThinkTime    time.Duration `toml:"think_time,omitzero"`    // mean pause between an answer and the next prompt; default "20s"
 }

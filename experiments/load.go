@@ -337,6 +337,8 @@ func (c *Config) Validate(known Known) error {
 			if w.TPOTSLO <= 0 {
 				v.add(k+"tpot_slo", "must be > 0, got %v", w.TPOTSLO)
 			}
+			v.between(k+"prompt_sigma", w.PromptSigma, 0, 5)
+			v.between(k+"output_sigma", w.OutputSigma, 0, 5)
 			if w.Turns < 1 || w.Turns > 10000 {
 				v.add(k+"turns", "must be between 1 and 10000, got %d", w.Turns)
 			}

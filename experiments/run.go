@@ -138,6 +138,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 			w.PromptTokens, w.OutputTokens, w.TokenBytes = wl.PromptTokens, wl.OutputTokens, wl.TokenBytes
 			w.TTFTSLO, w.TPOTSLO = wl.TTFTSLO.Seconds(), wl.TPOTSLO.Seconds()
 			w.Turns, w.ThinkTime = wl.Turns, wl.ThinkTime.Seconds()
+			w.PromptSigma, w.OutputSigma = wl.PromptSigma, wl.OutputSigma
 		} else if w.Model, err = e.Models.Model(wl.Model); err != nil {
 			return nil, fmt.Errorf("workload[%d].model: %w", i, err)
 		}

@@ -150,9 +150,8 @@ func (w *World) engineEvent(now sim.Time, key int64) {
 		e.prefilling = -1
 		e.last = now
 		w.deliver(now, id, 0) // the first token comes out of the prefill
-		wl := &w.sc.Workloads[w.tasks[id].workload]
-		if wl.OutputTokens > 1 {
-			e.members = append(e.members, member{id: id, left: float64(wl.OutputTokens - 1)})
+		if out := w.tasks[id].output; out > 1 {
+			e.members = append(e.members, member{id: id, left: float64(out - 1)})
 		} else {
 			w.deliver(now, id, 1)
 		}

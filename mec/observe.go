@@ -18,7 +18,10 @@ func (w *World) observe(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
 	wl := &w.sc.Workloads[t.workload]
-	first, rest := wl.outputBytes()
+	first, rest := w.partBytes(t, 0), w.partBytes(t, 1)
+	if wl.Kind != LLM {
+		rest = 0
+	}
 	inBits, outBits := 8*wl.inputBytes(), 8*(first+rest)
 
 	pos := w.where(ph)
@@ -35,7 +38,7 @@ func (w *World) observe(now sim.Time, id int64) {
 	if wl.Kind == Vision {
 		o.Task.Ops = wl.Model.Ops()
 	} else {
-		o.Task.PromptTokens, o.Task.OutputTokens = wl.PromptTokens, wl.OutputTokens
+		o.Task.PromptTokens, o.Task.OutputTokens = int(t.prompt), int(t.output)
 		o.Task.TTFTSLO, o.Task.TPOTSLO = wl.TTFTSLO, wl.TPOTSLO
 	}
 	o.Device = policies.Device{
@@ -128,12 +131,13 @@ func (w *World) observe(now sim.Time, id int64) {
 // target's estimates for the turn.
 func (w *World) addCost(t *task, place int, c costs, cost devices.Cost) {
 	wl := &w.sc.Workloads[t.workload]
-	if t.session < 0 {
+	if t.session < 0 && !wl.varies() {
 		w.placeCost = append(w.placeCost, c)
 		w.placeIn = append(w.placeIn, wl.inputBytes())
 		return
 	}
-	tc, in := wl.turnCosts(cost, int(t.ctx), w.sessions[t.session].lastPlace == place)
+	reuse := t.session >= 0 && w.sessions[t.session].lastPlace == place
+	tc, in := wl.turnCosts(cost, int(t.ctx), int(t.prompt), int(t.output), reuse)
 	w.placeCost = append(w.placeCost, tc)
 	w.placeIn = append(w.placeIn, in)
 	tg := &w.obs.Targets[len(w.obs.Targets)-1]

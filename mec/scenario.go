@@ -1,6 +1,9 @@
 package mec
 
 import (
+	"math"
+	"math/rand/v2"
+
 	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
 	"github.com/mecsim/mecsim/sim"
@@ -170,6 +173,25 @@ type Workload struct {
 	// for single requests.
 	Turns     int
 	ThinkTime float64
+	// PromptSigma and OutputSigma, when positive, draw each request's
+	// prompt and output lengths from log-normal laws with medians
+	// PromptTokens and OutputTokens and these σ (of the natural log).
+	PromptSigma, OutputSigma float64
+}
+
+// varies reports whether requests of wl differ in their token counts.
+func (wl *Workload) varies() bool { return wl.PromptSigma > 0 || wl.OutputSigma > 0 }
+
+// drawTokens draws one request's prompt and output lengths.
+func (wl *Workload) drawTokens(r *rand.Rand) (prompt, output int) {
+	prompt, output = wl.PromptTokens, wl.OutputTokens
+	if wl.PromptSigma > 0 {
+		prompt = max(1, int(math.Round(float64(prompt)*math.Exp(wl.PromptSigma*r.NormFloat64()))))
+	}
+	if wl.OutputSigma > 0 {
+		output = max(1, int(math.Round(float64(output)*math.Exp(wl.OutputSigma*r.NormFloat64()))))
+	}
+	return min(prompt, 1<<20), min(output, 1<<20)
 }
 
 // process returns the workload's arrival process (for phone 0 when
@@ -234,20 +256,20 @@ func (wl *Workload) compute(c devices.Cost) (first, rest float64) {
 // least a fresh prompt's prefill — and receives only the new prompt;
 // otherwise the phone sends the whole conversation and the place
 // prefills all of it.
-func (wl *Workload) turnCosts(c devices.Cost, ctx int, reuse bool) (cs costs, in float64) {
-	total := ctx + wl.PromptTokens
+func (wl *Workload) turnCosts(c devices.Cost, ctx, prompt, output int, reuse bool) (cs costs, in float64) {
+	total := ctx + prompt
 	full := c.Prefill(wl.LLM, wl.Quant, total)
 	if reuse && ctx > 0 {
-		cs.first = max(full-c.Prefill(wl.LLM, wl.Quant, ctx), c.Prefill(wl.LLM, wl.Quant, wl.PromptTokens))
-		in = float64(wl.PromptTokens) * wl.TokenBytes
+		cs.first = max(full-c.Prefill(wl.LLM, wl.Quant, ctx), c.Prefill(wl.LLM, wl.Quant, prompt))
+		in = float64(prompt) * wl.TokenBytes
 	} else {
 		cs.first = full
 		in = float64(total) * wl.TokenBytes
 	}
-	for j := 1; j < wl.OutputTokens; j++ {
+	for j := 1; j < output; j++ {
 		cs.rest += c.Decode(wl.LLM, wl.Quant, total+j)
 	}
-	cs.fitErr = c.Fits(wl.LLM.FootprintBytes(wl.Quant, total+wl.OutputTokens))
+	cs.fitErr = c.Fits(wl.LLM.FootprintBytes(wl.Quant, total+output))
 	return cs, in
 }
 

@@ -114,6 +114,8 @@ type task struct {
 	turn      int16   // turn of the session
 	ctx       int32   // tokens of conversation before this turn's prompt
 	inBytes   float64 // bytes the task uploads where it runs
+	prompt    int32   // LLM: prompt tokens of this request
+	output    int32   // LLM: output tokens of this request
 	handovers int32   // handovers of the phone while the task was in flight
 	pending   int8    // deliveries still to reach the phone
 	refused   string  // why the task did not run: a results status, or "" if it ran
@@ -148,8 +150,9 @@ type World struct {
 	clusterPos  []topology.Point // scratch for re-clustering
 	peerNames   []string         // "peer-N" for each phone
 
-	sessions []session_
-	streams  sim.Streams
+	sessions  []session_
+	streams   sim.Streams
+	tokenRand []*rand.Rand // per phone × workload, for workloads whose token counts vary
 
 	obs       policies.Observation
 	places    []int     // place of each target in obs.Targets
@@ -299,6 +302,14 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	}
 	expect := rate * float64(sc.Phones) * sc.Duration.Seconds()
 	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, 1e8)))
+	w.tokenRand = make([]*rand.Rand, len(w.phones)*len(sc.Workloads))
+	for j := range sc.Workloads {
+		if sc.Workloads[j].varies() {
+			for i := range w.phones {
+				w.tokenRand[i*len(sc.Workloads)+j] = streams.Rand(fmt.Sprintf("%s/phone-%d/tokens", labels[j], i))
+			}
+		}
+	}
 	w.obs.Targets = make([]policies.Target, 0, len(sc.Sites)+2)
 	w.places = make([]int, 0, len(sc.Sites)+2)
 	return w, nil
@@ -434,6 +445,13 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	id := int64(len(w.tasks))
 	w.tasks = append(w.tasks, task{phone: phone, workload: workload, arrival: now, session: session})
 	w.open++
+	if wl := &w.sc.Workloads[workload]; wl.Kind == LLM {
+		p, o := wl.PromptTokens, wl.OutputTokens
+		if wl.varies() {
+			p, o = wl.drawTokens(w.tokenRand[int(phone)*len(w.sc.Workloads)+int(workload)])
+		}
+		w.tasks[id].prompt, w.tasks[id].output = int32(p), int32(o)
+	}
 	if session >= 0 {
 		ss := &w.sessions[session]
 		w.tasks[id].turn, w.tasks[id].ctx = int16(ss.turn), int32(ss.ctx)
@@ -694,7 +712,14 @@ func (w *World) deliver(now sim.Time, id int64, part int64) {
 }
 
 func (w *World) partBytes(t *task, part int64) float64 {
-	first, rest := w.sc.Workloads[t.workload].outputBytes()
+	wl := &w.sc.Workloads[t.workload]
+	if wl.Kind == LLM {
+		if part == 0 {
+			return wl.TokenBytes
+		}
+		return float64(t.output-1) * wl.TokenBytes
+	}
+	first, rest := wl.outputBytes()
 	if part == 0 {
 		return first
 	}
@@ -802,7 +827,7 @@ func (w *World) finishTask(now sim.Time, t *task) {
 		ss := &w.sessions[t.session]
 		wl := &w.sc.Workloads[t.workload]
 		ss.turn++
-		ss.ctx += wl.PromptTokens + wl.OutputTokens
+		ss.ctx += int(t.prompt + t.output)
 		if ss.turn < wl.Turns {
 			w.scheduleIn(now, ss.rng.ExpFloat64()*wl.ThinkTime, evTurn, int64(t.session), int64(len(w.tasks)))
 		}
@@ -1081,8 +1106,8 @@ func (w *World) record(id int64, policy string) results.Task {
 	}
 	if wl.Kind == LLM {
 		r.TTFT = (t.token1 - t.arrival).Seconds()
-		if wl.OutputTokens > 1 {
-			r.TPOT = (t.finish - t.token1).Seconds() / float64(wl.OutputTokens-1)
+		if t.output > 1 {
+			r.TPOT = (t.finish - t.token1).Seconds() / float64(t.output-1)
 		}
 		r.TTFTMet = r.TTFT <= wl.TTFTSLO
 		r.TPOTMet = r.TPOT <= wl.TPOTSLO

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -882,4 +883,36 @@ func TestSessionsReuseTheKVCache(t *testing.T) {
 		t.Errorf("mean TTFT of later turns: staying %.4f s, hopping %.4f s; want reuse to pay", stay, hop)
 	}
 	t.Logf("later turns' TTFT: staying %.1f ms, hopping %.1f ms", 1e3*stay, 1e3*hop)
+}
+
+// TestTokenCountsVary checks log-normal prompt and output lengths: the
+// requests' TPOT is measured over their own output lengths, the median
+// output length is near the configured median, and lengths differ.
+func TestTokenCountsVary(t *testing.T) {
+	sc := llmScenario(0.5)
+	sc.Phones = 10
+	sc.Duration = 200 * sim.Second
+	sc.Workloads[0].PromptSigma, sc.Workloads[0].OutputSigma = 0.5, 0.7
+	w, err := NewWorld(sc, sim.NewStreams(3), policies.AlwaysCloud{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run("test"); err != nil {
+		t.Fatal(err)
+	}
+	outs := make([]float64, len(w.tasks))
+	for i := range w.tasks {
+		outs[i] = float64(w.tasks[i].output)
+	}
+	sort.Float64s(outs)
+	median := outs[len(outs)/2]
+	// Median of a log-normal with median 20: 20 (the rounding to whole
+	// tokens moves it by at most one); n ≈ 1000, so its standard error is
+	// about 1.25·0.7·20/√1000 ≈ 0.6 tokens.
+	if math.Abs(median-20) > 2.5 {
+		t.Errorf("median output %v tokens, want about 20", median)
+	}
+	if outs[0] == outs[len(outs)-1] {
+		t.Error("every request has the same output length")
+	}
 }
