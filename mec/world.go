@@ -1005,13 +1005,15 @@ func (w *World) lastPart(t *task) int64 {
 func (w *World) heat(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	ph := w.runner(t)
-	c := &w.local[t.workload]
 	host := w.sc.PhoneCPU.Host()
 	power := w.sc.PhoneCPU.Power()
 	if ph.thermal.Enabled() {
+		// The task's own work at full clock (t.first and t.service as
+		// decided), stretched by the throttling.
+		work1, work2 := t.first.Seconds(), (t.service - t.first).Seconds()
 		ph.thermal.Advance(host.BasePowerW, (now - ph.thermalAt).Seconds())
-		first := ph.thermal.Run(c.first, power+host.BasePowerW)
-		rest := ph.thermal.Run(c.rest, power+host.BasePowerW)
+		first := ph.thermal.Run(work1, power+host.BasePowerW)
+		rest := ph.thermal.Run(work2, power+host.BasePowerW)
 		t.first = sim.Seconds(first)
 		t.service = t.first + sim.Seconds(rest)
 		ph.thermalAt = now + t.service
