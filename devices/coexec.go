@@ -165,6 +165,9 @@ func (c CoExec) Vision(m workloads.Model) float64 {
 	return min(c.GPU.Vision(m), c.NPU.Vision(m))
 }
 
+// Compute returns the seconds of generic work on the faster processor.
+func (c CoExec) Compute(ops float64) float64 { return min(c.GPU.Compute(ops), c.NPU.Compute(ops)) }
+
 // DecodeBatch returns the seconds of one decode step of n requests on
 // the faster of the two processors (batches are not split between them).
 func (c CoExec) DecodeBatch(l workloads.LLM, q workloads.Quant, ctx, n int) float64 {

@@ -14,6 +14,9 @@ import (
 type Cost interface {
 	// Vision returns the seconds of one inference of m.
 	Vision(m workloads.Model) float64
+	// Compute returns the seconds of ops operations of generic,
+	// compute-bound work (a subtask of a DAG job, a CPU-cycles task).
+	Compute(ops float64) float64
 	// VisionBatch returns the seconds of one batch of n inferences of m,
 	// which read the weights once: throughput rises with n until the work
 	// is compute-bound.
@@ -87,6 +90,12 @@ func (p Placement) VisionBatch(m workloads.Model, n int) float64 {
 	b := float64(max(n, 1))
 	bytes := m.Params*dt.Bytes() + b*m.ActivationBytes*dt.Bytes()*p.F.ActivationTraffic
 	return p.Roofline(b*m.Ops(), dt, bytes) + p.F.CallOverhead
+}
+
+// Compute returns the seconds of ops operations of compute-bound work in
+// the engine's data type, plus its per-call overhead.
+func (p Placement) Compute(ops float64) float64 {
+	return ops/p.Rate(p.F.DType) + p.F.CallOverhead
 }
 
 // Kernel returns the seconds of one matrix product at quantisation q: its

@@ -58,6 +58,44 @@ func arrivalProcess(w Workload) (workloads.Process, error) {
 	return nil, fmt.Errorf("unknown arrival process %q (known: poisson, mmpp, periodic, diurnal, sinusoidal, trace)", w.Arrivals)
 }
 
+// dagSpec returns the layered-DAG generator a DAG workload describes.
+func dagSpec(w Workload) (workloads.LayeredDAG, error) {
+	ir := func(name string, v []int) (workloads.IntRange, error) {
+		if len(v) != 2 {
+			return workloads.IntRange{}, fmt.Errorf("%s must be [min, max], got %v", name, v)
+		}
+		return workloads.IntRange{Min: v[0], Max: v[1]}, nil
+	}
+	fr := func(name string, v []float64) (workloads.UniformRange, error) {
+		if len(v) != 2 {
+			return workloads.UniformRange{}, fmt.Errorf("%s must be [min, max], got %v", name, v)
+		}
+		return workloads.UniformRange{Min: v[0], Max: v[1]}, nil
+	}
+	var g workloads.LayeredDAG
+	var err error
+	g.Layers = w.Layers
+	if g.Width, err = ir("width", w.Width); err != nil {
+		return g, err
+	}
+	if g.FanOut, err = ir("fan_out", w.FanOut); err != nil {
+		return g, err
+	}
+	if g.Ops, err = fr("ops", w.Ops); err != nil {
+		return g, err
+	}
+	if g.EdgeBytes, err = fr("edge_bytes", w.EdgeBytes); err != nil {
+		return g, err
+	}
+	if g.InputBytes, err = fr("job_input", w.JobInput); err != nil {
+		return g, err
+	}
+	if g.OutputBytes, err = fr("job_output", w.JobOutput); err != nil {
+		return g, err
+	}
+	return g, g.Validate()
+}
+
 // traceProcesses reads a workload's arrival trace: one replay per device
 // in the trace, in order of first appearance.
 func traceProcesses(path string) ([]workloads.Process, error) {

@@ -167,6 +167,15 @@ type Workload struct {
 	Deadline    time.Duration `toml:"deadline"`                 // relative deadline for the whole task; default "100ms" (vision), "30s" (llm)
 	DropLate    bool          `toml:"drop_late,omitempty"`      // vision: drop a frame at once when it is estimated to miss its deadline
 
+	// DAG jobs only (kind = "dag"): random layered graphs of subtasks.
+	Layers    int       `toml:"layers,omitzero"`      // depth; default 4
+	Width     []int     `toml:"width,omitempty"`      // [min, max] subtasks per layer; default [2, 4]
+	FanOut    []int     `toml:"fan_out,omitempty"`    // [min, max] children per subtask; default [1, 2]
+	Ops       []float64 `toml:"ops,omitempty"`        // [min, max] operations per subtask; default [1e8, 1e9]
+	EdgeBytes []float64 `toml:"edge_bytes,omitempty"` // [min, max] bytes on each edge; default [1e4, 1e6]
+	JobInput  []float64 `toml:"job_input,omitempty"`  // [min, max] bytes from the phone to each entry subtask; default [1e4, 1e6]
+	JobOutput []float64 `toml:"job_output,omitempty"` // [min, max] bytes from each exit subtask to the phone; default [1e3, 1e5]
+
 	// LLM requests only.
 	Quant        string        `toml:"quant,omitempty"`        // quantisation, workloads catalogue name; default "w4a16"
 	PromptTokens int           `toml:"prompt_tokens,omitzero"` // default 256

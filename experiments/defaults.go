@@ -229,6 +229,31 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 		if w.Arrivals == "sinusoidal" && unset(k+"period", w.Period == 0) {
 			w.Period = 24 * time.Hour
 		}
+		if w.Kind == "dag" {
+			if unset(k+"deadline", w.Deadline == 0) {
+				w.Deadline = 10 * time.Second
+			}
+			if unset(k+"layers", w.Layers == 0) {
+				w.Layers = 4
+			}
+			ints := func(key string, v *[]int, lo, hi int) {
+				if unset(k+key, len(*v) == 0) {
+					*v = []int{lo, hi}
+				}
+			}
+			floats := func(key string, v *[]float64, lo, hi float64) {
+				if unset(k+key, len(*v) == 0) {
+					*v = []float64{lo, hi}
+				}
+			}
+			ints("width", &w.Width, 2, 4)
+			ints("fan_out", &w.FanOut, 1, 2)
+			floats("ops", &w.Ops, 1e8, 1e9)
+			floats("edge_bytes", &w.EdgeBytes, 1e4, 1e6)
+			floats("job_input", &w.JobInput, 1e4, 1e6)
+			floats("job_output", &w.JobOutput, 1e3, 1e5)
+			continue
+		}
 		if w.Kind != "llm" {
 			if unset(k+"deadline", w.Deadline == 0) {
 				w.Deadline = defaultDeadline

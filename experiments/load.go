@@ -321,6 +321,11 @@ func (c *Config) Validate(known Known) error {
 		models := known.Models
 		switch w.Kind {
 		case "vision":
+		case "dag":
+			models = nil
+			if _, err := dagSpec(w); err != nil {
+				v.add(k+"layers", "%v", err)
+			}
 		case "llm":
 			models = known.LLMs
 			v.known(k+"quant", "quantisation", "quantisations", w.Quant, known.Quants)
@@ -348,9 +353,14 @@ func (c *Config) Validate(known Known) error {
 		default:
 			v.add(k+"kind", "must be \"vision\" or \"llm\", got %q", w.Kind)
 		}
-		if w.Model == "" {
+		switch {
+		case w.Kind == "dag":
+			if w.Model != "" {
+				v.add(k+"model", "a DAG job has no model (its subtasks are generic work)")
+			}
+		case w.Model == "":
 			v.add(k+"model", "required; %s", knownList("models", models))
-		} else {
+		default:
 			v.known(k+"model", "model", "models", w.Model, models)
 		}
 		if proc, err := arrivalProcess(w); err != nil {
@@ -763,7 +773,9 @@ func (d *decoder) required(c *Config, known Known) {
 		miss(fmt.Sprintf("edge[%d].y_m", i), " (the site's position in m)")
 	}
 	for i := range c.Workloads {
-		miss(fmt.Sprintf("workload[%d].model", i), "; %s", knownList("models", known.Models))
+		if c.Workloads[i].Kind != "dag" {
+			miss(fmt.Sprintf("workload[%d].model", i), "; %s", knownList("models", known.Models))
+		}
 		switch c.Workloads[i].Arrivals {
 		case "mmpp", "diurnal", "trace": // their rates come from their own keys
 		default:

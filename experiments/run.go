@@ -127,7 +127,12 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		} else if w.Arrivals, err = arrivalProcess(wl); err != nil {
 			return nil, fmt.Errorf("workload[%d].arrivals: %w", i, err)
 		}
-		if wl.Kind == "llm" {
+		if wl.Kind == "dag" {
+			w.Kind = mec.DAG
+			if w.Job, err = dagSpec(wl); err != nil {
+				return nil, fmt.Errorf("workload[%d]: %w", i, err)
+			}
+		} else if wl.Kind == "llm" {
 			w.Kind = mec.LLM
 			if w.LLM, err = e.Models.LLM(wl.Model); err != nil {
 				return nil, fmt.Errorf("workload[%d].model: %w", i, err)

@@ -313,6 +313,12 @@ func (sc *Scenario) check() error {
 			errs = append(errs, fmt.Errorf("mec: scenario workload %d arrivals: %w", i, err))
 		}
 		pos(fmt.Sprintf("workload %d deadline", i), wl.Deadline)
+		if wl.Kind == DAG {
+			if err := wl.Job.Validate(); err != nil {
+				errs = append(errs, fmt.Errorf("mec: scenario workload %d: %w", i, err))
+			}
+			continue
+		}
 		if wl.Kind == LLM {
 			if wl.PromptTokens < 1 || wl.OutputTokens < 1 {
 				errs = append(errs, fmt.Errorf("mec: scenario workload %d: %d prompt and %d output tokens, want ≥ 1 each", i, wl.PromptTokens, wl.OutputTokens))

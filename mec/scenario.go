@@ -131,11 +131,15 @@ type Kind int
 const (
 	Vision Kind = iota // one inference of a vision model per task
 	LLM                // one LLM request: a prompt in, generated tokens streamed back
+	DAG                // a job of dependent subtasks, each placed when it becomes ready
 )
 
 func (k Kind) String() string {
-	if k == LLM {
+	switch k {
+	case LLM:
 		return "llm"
+	case DAG:
+		return "dag"
 	}
 	return "vision"
 }
@@ -152,6 +156,11 @@ type Workload struct {
 	Deadline      float64 // relative deadline for the whole task, seconds
 
 	Model workloads.Model // for Vision
+
+	// Job draws each DAG job's graph, for DAG workloads: subtasks with
+	// operations, data on each edge, the job's input (from the phone to
+	// its entry subtasks) and output (from its exit subtasks back).
+	Job workloads.LayeredDAG
 	// DropLate drops a vision frame at once when the policy's chosen
 	// target is estimated to miss its deadline (counted as "dropped").
 	DropLate bool
@@ -211,8 +220,11 @@ func (wl *Workload) processOf(i int) workloads.Process {
 
 // Name is the model's name.
 func (wl *Workload) Name() string {
-	if wl.Kind == LLM {
+	switch wl.Kind {
+	case LLM:
 		return wl.LLM.Name
+	case DAG:
+		return "dag"
 	}
 	return wl.Model.Name
 }

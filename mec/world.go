@@ -35,10 +35,13 @@ const (
 	evRecluster                 // D2D clusters are formed again from the phones' positions
 	evEngine                    // a continuous-batching LLM engine's prefill or request finished
 	evTurn                      // session ID's next prompt
+	evDAGReady                  // DAG subtask ID's inputs are at its place
+	evDAGOut                    // an exit output of DAG job ID is back at the phone
 )
 
 // where a task runs.
 const (
+	placeDAG   = -4 // a DAG job's own row: its subtasks run in several places
 	placeNone  = -3 // refused before any decision
 	placeLocal = -2
 	placeCloud = -1
@@ -111,6 +114,8 @@ type task struct {
 	peerJ     float64 // energy a D2D peer spent on the task
 	hoMark    int32   // the phone's handover count when the task arose
 	session   int32   // LLM session of the task, or -1
+	job       int32   // DAG job the task stands for or belongs to, or -1
+	sub       int32   // subtask index within the job, or -1 for the job's own row
 	turn      int16   // turn of the session
 	ctx       int32   // tokens of conversation before this turn's prompt
 	inBytes   float64 // bytes the task uploads where it runs
@@ -151,6 +156,7 @@ type World struct {
 	peerNames   []string         // "peer-N" for each phone
 
 	sessions  []session_
+	jobs      []job
 	streams   sim.Streams
 	tokenRand []*rand.Rand // per phone × workload, for workloads whose token counts vary
 
@@ -304,7 +310,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, 1e8)))
 	w.tokenRand = make([]*rand.Rand, len(w.phones)*len(sc.Workloads))
 	for j := range sc.Workloads {
-		if sc.Workloads[j].varies() {
+		if sc.Workloads[j].varies() || sc.Workloads[j].Kind == DAG {
 			for i := range w.phones {
 				w.tokenRand[i*len(sc.Workloads)+j] = streams.Rand(fmt.Sprintf("%s/phone-%d/tokens", labels[j], i))
 			}
@@ -358,9 +364,12 @@ func (w *World) Run(policyName string) ([]results.Task, error) {
 			return nil, fmt.Errorf("mec: task %d never finished (a bug in the world: please report it)", id)
 		}
 	}
-	out := make([]results.Task, len(w.tasks))
+	out := make([]results.Task, 0, len(w.tasks))
 	for id := range w.tasks {
-		out[id] = w.record(int64(id), policyName)
+		if w.tasks[id].sub >= 0 {
+			continue // a DAG subtask: its job has the row
+		}
+		out = append(out, w.record(int64(id), policyName))
 	}
 	return out, nil
 }
@@ -408,6 +417,10 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.engineEvent(ev.At, ev.ID)
 	case evTurn:
 		w.nextTurn(ev.At, int(ev.ID))
+	case evDAGReady:
+		w.dagReady(ev.At, ev.ID)
+	case evDAGOut:
+		w.dagOut(ev.At, int(ev.ID))
 	default:
 		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
 	}
@@ -443,7 +456,7 @@ func (w *World) nextTurn(now sim.Time, si int) {
 // newTask creates a task that arises now on phone and places it.
 func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	id := int64(len(w.tasks))
-	w.tasks = append(w.tasks, task{phone: phone, workload: workload, arrival: now, session: session})
+	w.tasks = append(w.tasks, task{phone: phone, workload: workload, arrival: now, session: session, job: -1, sub: -1})
 	w.open++
 	if wl := &w.sc.Workloads[workload]; wl.Kind == LLM {
 		p, o := wl.PromptTokens, wl.OutputTokens
@@ -464,6 +477,12 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 		t := &w.tasks[id]
 		t.refused, t.place = results.StatusBatteryFlat, placeNone
 		w.finishTask(now, t)
+		return
+	}
+	if w.sc.Workloads[workload].Kind == DAG {
+		t := &w.tasks[id]
+		t.place = placeDAG
+		w.newJob(now, id)
 		return
 	}
 	w.observe(now, id)
@@ -866,14 +885,14 @@ func (w *World) stationOf(t *task) *station {
 func (w *World) enqueue(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	st := w.stationOf(t)
-	if t.place != placeLocal && !t.forwarded {
+	if t.place != placeLocal && !t.forwarded && t.job < 0 {
 		st.incoming--
 		st.incomingWork -= t.service.Seconds()
 	}
 	if w.llmBatching(st, t) && st.queue.len() == 0 && w.admit(now, st, t.place, id) {
 		return
 	}
-	if st.full() {
+	if st.full() && t.job < 0 { // a DAG job's subtasks are never turned away midway
 		w.overflow(now, id)
 		return
 	}
@@ -1044,6 +1063,10 @@ func (w *World) computeDone(now sim.Time, id int64) {
 			w.dispatch(now, st)
 		}
 	}
+	if t.job >= 0 {
+		w.subtaskDone(now, id)
+		return
+	}
 	part := w.lastPart(t)
 	if t.place == placeLocal {
 		w.arrived(now, id, part)
@@ -1060,6 +1083,8 @@ func (w *World) record(id int64, policy string) results.Task {
 	switch {
 	case t.place == placeNone:
 		place = "none"
+	case t.place == placeDAG:
+		place = "dag"
 	case t.place == placeLocal:
 		place = "local"
 	case t.place == placeCloud:
@@ -1097,6 +1122,12 @@ func (w *World) record(id int64, policy string) results.Task {
 	r.Latency = (t.finish - t.arrival).Seconds()
 	r.Met = r.Latency <= wl.Deadline
 	switch {
+	case t.place == placeDAG:
+		r.Start = r.Arrival
+		r.Energy = w.jobs[t.job].energy
+		if cp := w.criticalPathLocal(int(t.job)); cp > 0 {
+			r.Slowdown = r.Latency / cp
+		}
 	case t.place == placeLocal:
 		r.Energy = w.sc.PhoneCPU.Power() * t.service.Seconds()
 	case w.isPeer(t.place):

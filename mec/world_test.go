@@ -916,3 +916,69 @@ func TestTokenCountsVary(t *testing.T) {
 		t.Error("every request has the same output length")
 	}
 }
+
+// middleOnEdge runs a DAG job's middle subtask (of three) at the edge,
+// the others on the phone.
+type middleOnEdge struct{ n *int }
+
+func (m middleOnEdge) Decide(o *policies.Observation) (policies.Decision, error) {
+	*m.n++
+	if *m.n%3 == 2 {
+		for i := range o.Targets {
+			if o.Targets[i].Kind == policies.Edge {
+				return policies.Decision{Target: i}, nil
+			}
+		}
+	}
+	return policies.Decision{Target: 0}, nil
+}
+
+// TestDAGMakespanByHand checks DAG jobs against hand sums on a chain of
+// three subtasks of 2e8 operations with 1 Mbit on each edge: all on the
+// phone, the makespan is the critical path, 3 × 20 ms, and the slowdown
+// 1; with the middle one at the edge it is 20 ms, the upload of the first
+// edge's data, 2 ms at the edge (ten times the phone's speed), the
+// download of the second's, then 20 ms.
+func TestDAGMakespanByHand(t *testing.T) {
+	sc := testScenario(1, 0.05, 2000*sim.Second)
+	sc.Workloads = []Workload{{Kind: DAG, Rate: 0.05, Deadline: 1, Job: workloads.LayeredDAG{
+		Layers: 3, Width: workloads.IntRange{Min: 1, Max: 1}, FanOut: workloads.IntRange{Min: 1, Max: 1},
+		Ops:         workloads.UniformRange{Min: 2e8, Max: 2e8},
+		EdgeBytes:   workloads.UniformRange{Min: 125000, Max: 125000},
+		InputBytes:  workloads.UniformRange{Min: 0, Max: 0},
+		OutputBytes: workloads.UniformRange{Min: 0, Max: 0},
+	}}}
+	local := run(t, sc, sim.NewStreams(2), policies.AlwaysLocal{})
+	w, err := NewWorld(sc, sim.NewStreams(2), policies.AlwaysLocal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := w.where(&w.phones[0]).Dist(sc.Sites[0].Pos)
+	up := 1e6 / sc.Channel.Rate(sc.UplinkHz, topology.ReceivedWatts(sc.TxPowerDBm, d))
+	down := 1e6 / sc.Channel.Rate(sc.DownlinkHz, topology.ReceivedWatts(sc.BSPowerDBm, d))
+	var k int
+	mixed := run(t, sc, sim.NewStreams(2), middleOnEdge{&k})
+	check := func(name string, tasks []results.Task, want, slowdown float64) {
+		checked := 0
+		for i, task := range tasks {
+			if task.Kind != "dag" || task.Place != "dag" {
+				t.Fatalf("%s: row %d is %s at %s", name, i, task.Kind, task.Place)
+			}
+			if i > 0 && tasks[i-1].Finish > task.Arrival || i+1 < len(tasks) && tasks[i+1].Arrival < task.Finish {
+				continue
+			}
+			checked++
+			if math.Abs(task.Latency-want) > 1e-8 {
+				t.Fatalf("%s: job %d makespan %.9f s, want %.9f s", name, task.ID, task.Latency, want)
+			}
+			if slowdown > 0 && math.Abs(task.Slowdown-slowdown) > 1e-6 {
+				t.Fatalf("%s: slowdown %v, want %v", name, task.Slowdown, slowdown)
+			}
+		}
+		if checked < 20 {
+			t.Errorf("%s: only %d isolated jobs", name, checked)
+		}
+	}
+	check("all local", local, 0.060, 1)
+	check("middle at the edge", mixed, 0.020+up+0.002+down+0.020, 0)
+}

@@ -15,7 +15,7 @@ var taskColumns = [...]string{
 	"arrival_s", "start_s", "finish_s", "place", "status",
 	"latency_s", "energy_j", "deadline_s", "deadline_met",
 	"ttft_s", "tpot_s", "ttft_met", "tpot_met",
-	"forwarded", "handovers", "point", "turn",
+	"forwarded", "handovers", "point", "turn", "slowdown",
 }
 
 // formatFloat is the one float format of tasks.csv: the shortest decimal
@@ -58,6 +58,7 @@ func WriteTasksCSV(w io.Writer, tasks []Task) error {
 		row[19] = strconv.Itoa(t.Handovers)
 		row[20] = t.Point
 		row[21] = strconv.Itoa(t.Turn)
+		row[22] = formatFloat(t.Slowdown)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -129,6 +130,7 @@ func ReadTasksCSV(r io.Reader) ([]Task, error) {
 		t.Handovers = p.int(19)
 		t.Point = rec[20]
 		t.Turn = p.int(21)
+		t.Slowdown = p.float(22)
 		if p.err != nil {
 			return nil, p.err
 		}

@@ -51,8 +51,8 @@ func TestWriteTasksCSVFormat(t *testing.T) {
 	if err := WriteTasksCSV(&buf, tasks); err != nil {
 		t.Fatal(err)
 	}
-	want := "id,policy,device,kind,model,arrival_s,start_s,finish_s,place,status,latency_s,energy_j,deadline_s,deadline_met,ttft_s,tpot_s,ttft_met,tpot_met,forwarded,handovers,point,turn\n" +
-		"7,greedy,2,,m,0.5,0.625,1,edge-0,,0.5,0.1,0.002,false,0,0,false,false,false,0,,0\n"
+	want := "id,policy,device,kind,model,arrival_s,start_s,finish_s,place,status,latency_s,energy_j,deadline_s,deadline_met,ttft_s,tpot_s,ttft_met,tpot_met,forwarded,handovers,point,turn,slowdown\n" +
+		"7,greedy,2,,m,0.5,0.625,1,edge-0,,0.5,0.1,0.002,false,0,0,false,false,false,0,,0,0\n"
 	if got := buf.String(); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
@@ -70,21 +70,21 @@ func TestReadTasksCSVHeaderOnly(t *testing.T) {
 }
 
 func TestReadTasksCSVErrors(t *testing.T) {
-	const header = "id,policy,device,kind,model,arrival_s,start_s,finish_s,place,status,latency_s,energy_j,deadline_s,deadline_met,ttft_s,tpot_s,ttft_met,tpot_met,forwarded,handovers,point,turn\n"
-	const good = "1,p,0,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0\n"
+	const header = "id,policy,device,kind,model,arrival_s,start_s,finish_s,place,status,latency_s,energy_j,deadline_s,deadline_met,ttft_s,tpot_s,ttft_met,tpot_met,forwarded,handovers,point,turn,slowdown\n"
+	const good = "1,p,0,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0,0\n"
 	for _, tc := range []struct {
 		name, in string
 		want     []string // substrings of the error
 	}{
 		{"empty", "", []string{"empty input"}},
 		{"bad header", strings.Replace(header, "latency_s", "latency", 1) + good, []string{"line 1", "column 11", `"latency"`, `"latency_s"`}},
-		{"bad float", header + good + "2,p,0,vision,m,0,0,1,local,ok,1.2.3,0.5,2,true,0,0,true,true,false,0,,0\n", []string{"line 3", "column latency_s", `"1.2.3"`}},
-		{"bad id", header + "x,p,0,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0\n", []string{"line 2", "column id", `"x"`}},
-		{"bad device", header + "1,p,2.5,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0\n", []string{"line 2", "column device"}},
-		{"bad bool", header + good + good + "1,p,0,vision,m,0,0,1,local,ok,1,0.5,2,yes,0,0,true,true,false,0,,0\n", []string{"line 4", "column deadline_met", `"yes"`}},
-		{"first bad field wins", header + "1,p,0,vision,m,a,b,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0\n", []string{"line 2", "column arrival_s"}},
+		{"bad float", header + good + "2,p,0,vision,m,0,0,1,local,ok,1.2.3,0.5,2,true,0,0,true,true,false,0,,0,0\n", []string{"line 3", "column latency_s", `"1.2.3"`}},
+		{"bad id", header + "x,p,0,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0,0\n", []string{"line 2", "column id", `"x"`}},
+		{"bad device", header + "1,p,2.5,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0,0\n", []string{"line 2", "column device"}},
+		{"bad bool", header + good + good + "1,p,0,vision,m,0,0,1,local,ok,1,0.5,2,yes,0,0,true,true,false,0,,0,0\n", []string{"line 4", "column deadline_met", `"yes"`}},
+		{"first bad field wins", header + "1,p,0,vision,m,a,b,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0,0\n", []string{"line 2", "column arrival_s"}},
 		{"short row", header + "1,p,0,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true\n", []string{"line 2", "wrong number of fields"}},
-		{"bad quote", header + "1,\"p,0,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0\n", []string{"line 2"}},
+		{"bad quote", header + "1,\"p,0,vision,m,0,0,1,local,ok,1,0.5,2,true,0,0,true,true,false,0,,0,0\n", []string{"line 2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadTasksCSV(strings.NewReader(tc.in))

@@ -22,10 +22,11 @@ type Task struct {
 	TTFTMet  bool    // LLM: TTFT within its service-level objective; true for vision
 	TPOTMet  bool    // LLM: TPOT within its service-level objective; true for vision
 
-	Point     string // the sweep point the task belongs to, such as "phones.count=40"; empty without a sweep
-	Turn      int    // LLM session turn (0 for the first prompt, and for single requests)
-	Forwarded bool   // sent on to the cloud by a full edge server (Place is then "cloud")
-	Handovers int    // handovers of the task's phone while the task was in flight
+	Point     string  // the sweep point the task belongs to, such as "phones.count=40"; empty without a sweep
+	Turn      int     // LLM session turn (0 for the first prompt, and for single requests)
+	Slowdown  float64 // DAG job: makespan over its critical path with every subtask on the phone; 0 otherwise
+	Forwarded bool    // sent on to the cloud by a full edge server (Place is then "cloud")
+	Handovers int     // handovers of the task's phone while the task was in flight
 }
 
 // Task statuses.
@@ -57,13 +58,15 @@ type PolicySummary struct {
 	Handovers int `json:"handovers"`       // handovers that tasks in flight went through
 
 	// LLM requests among the completed tasks.
-	LLMTasks    int     `json:"llm_tasks"`
-	MeanTTFT    float64 `json:"mean_ttft_s"`
-	P95TTFT     float64 `json:"p95_ttft_s"`
-	MeanTPOT    float64 `json:"mean_tpot_s"`
-	P95TPOT     float64 `json:"p95_tpot_s"`
-	TTFTSLOMiss float64 `json:"ttft_slo_miss_rate"`
-	TPOTSLOMiss float64 `json:"tpot_slo_miss_rate"`
+	DAGJobs      int     `json:"dag_jobs"`
+	MeanSlowdown float64 `json:"mean_dag_slowdown"` // mean makespan over the all-local critical path
+	LLMTasks     int     `json:"llm_tasks"`
+	MeanTTFT     float64 `json:"mean_ttft_s"`
+	P95TTFT      float64 `json:"p95_ttft_s"`
+	MeanTPOT     float64 `json:"mean_tpot_s"`
+	P95TPOT      float64 `json:"p95_tpot_s"`
+	TTFTSLOMiss  float64 `json:"ttft_slo_miss_rate"`
+	TPOTSLOMiss  float64 `json:"tpot_slo_miss_rate"`
 }
 
 // Summary is summary.json: the run's identity and one entry per policy, in

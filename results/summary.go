@@ -46,6 +46,10 @@ func Summarize(policy string, tasks []Task) PolicySummary {
 		if t.Forwarded {
 			s.Forwarded++
 		}
+		if t.Kind == "dag" {
+			s.DAGJobs++
+			s.MeanSlowdown += t.Slowdown
+		}
 		if t.Kind == "llm" {
 			ttft = append(ttft, t.TTFT)
 			tpot = append(tpot, t.TPOT)
@@ -71,6 +75,9 @@ func Summarize(policy string, tasks []Task) PolicySummary {
 	if n+s.Refused > 0 {
 		// A refused task missed its deadline too.
 		s.DeadlineMiss = float64(missed+s.Refused) / float64(n+s.Refused)
+	}
+	if s.DAGJobs > 0 {
+		s.MeanSlowdown /= float64(s.DAGJobs)
 	}
 	if m := len(ttft); m > 0 {
 		s.LLMTasks = m

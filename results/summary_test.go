@@ -184,6 +184,8 @@ func TestWriteSummaryJSON(t *testing.T) {
       },
       "tasks_forwarded": 0,
       "handovers": 0,
+      "dag_jobs": 0,
+      "mean_dag_slowdown": 0,
       "llm_tasks": 0,
       "mean_ttft_s": 0,
       "p95_ttft_s": 0,
