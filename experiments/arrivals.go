@@ -96,6 +96,47 @@ func dagSpec(w Workload) (workloads.LayeredDAG, error) {
 	return g, g.Validate()
 }
 
+// alibabaJobs reads a cluster-trace-v2018 batch_task file and deals its
+// jobs out to the phones in order of arrival, with each phone's arrival
+// times to replay.
+func alibabaJobs(w Workload, phones int) ([][]workloads.DAG, []workloads.Process, error) {
+	f, err := os.Open(w.Alibaba)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	opt := workloads.AlibabaOptions{CoreHz: w.AlibabaCoreHz}
+	if len(w.EdgeBytes) > 0 {
+		opt.EdgeBytes = w.EdgeBytes[0]
+	}
+	if len(w.JobInput) > 0 {
+		opt.InputBytes = w.JobInput[0]
+	}
+	if len(w.JobOutput) > 0 {
+		opt.OutputBytes = w.JobOutput[0]
+	}
+	tr, err := workloads.ReadAlibabaBatchTasks(f, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(tr.Jobs) == 0 {
+		return nil, nil, fmt.Errorf("no jobs")
+	}
+	n := min(phones, len(tr.Jobs))
+	jobs := make([][]workloads.DAG, n)
+	times := make([][]float64, n)
+	t0 := tr.Jobs[0].Arrival
+	for k, j := range tr.Jobs {
+		jobs[k%n] = append(jobs[k%n], j.DAG)
+		times[k%n] = append(times[k%n], float64(j.Arrival-t0))
+	}
+	procs := make([]workloads.Process, n)
+	for i := range procs {
+		procs[i] = workloads.Replay{Times: times[i]}
+	}
+	return jobs, procs, nil
+}
+
 // traceProcesses reads a workload's arrival trace: one replay per device
 // in the trace, in order of first appearance.
 func traceProcesses(path string) ([]workloads.Process, error) {

@@ -175,6 +175,14 @@ type Workload struct {
 	EdgeBytes []float64 `toml:"edge_bytes,omitempty"` // [min, max] bytes on each edge; default [1e4, 1e6]
 	JobInput  []float64 `toml:"job_input,omitempty"`  // [min, max] bytes from the phone to each entry subtask; default [1e4, 1e6]
 	JobOutput []float64 `toml:"job_output,omitempty"` // [min, max] bytes from each exit subtask to the phone; default [1e3, 1e5]
+	// Alibaba replays the jobs of an Alibaba cluster-trace-v2018
+	// batch_task file instead of drawing graphs: job k (in order of
+	// arrival) goes to phone k mod phones.count at its start time less the
+	// first job's; CPU work becomes operations at alibaba_core_hz per
+	// core-second; edges carry edge_bytes' first value, and job_input and
+	// job_output give the data from and to the phone likewise.
+	Alibaba       string  `toml:"alibaba,omitempty"`
+	AlibabaCoreHz float64 `toml:"alibaba_core_hz,omitzero"` // default 2.5e9
 
 	// LLM requests only.
 	Quant        string        `toml:"quant,omitempty"`        // quantisation, workloads catalogue name; default "w4a16"

@@ -79,6 +79,7 @@ func Load(path string, known Known) (*Config, error) {
 		rel(&c.Phones.Trace)
 		for i := range c.Workloads {
 			rel(&c.Workloads[i].Trace)
+			rel(&c.Workloads[i].Alibaba)
 		}
 	}
 	return c, err
@@ -323,8 +324,10 @@ func (c *Config) Validate(known Known) error {
 		case "vision":
 		case "dag":
 			models = nil
-			if _, err := dagSpec(w); err != nil {
-				v.add(k+"layers", "%v", err)
+			if w.Alibaba == "" {
+				if _, err := dagSpec(w); err != nil {
+					v.add(k+"layers", "%v", err)
+				}
 			}
 		case "llm":
 			models = known.LLMs
@@ -370,7 +373,7 @@ func (c *Config) Validate(known Known) error {
 				v.add(k+"arrivals", "%v", err)
 			}
 		}
-		if w.Arrivals != "trace" && w.Arrivals != "diurnal" && w.Arrivals != "mmpp" {
+		if w.Arrivals != "trace" && w.Arrivals != "diurnal" && w.Arrivals != "mmpp" && w.Alibaba == "" {
 			v.positive(k+"rate", w.Rate)
 		}
 		if w.Deadline <= 0 {
@@ -776,8 +779,10 @@ func (d *decoder) required(c *Config, known Known) {
 		if c.Workloads[i].Kind != "dag" {
 			miss(fmt.Sprintf("workload[%d].model", i), "; %s", knownList("models", known.Models))
 		}
-		switch c.Workloads[i].Arrivals {
-		case "mmpp", "diurnal", "trace": // their rates come from their own keys
+		switch {
+		case c.Workloads[i].Alibaba != "": // arrivals from the trace
+		case c.Workloads[i].Arrivals == "mmpp", c.Workloads[i].Arrivals == "diurnal", c.Workloads[i].Arrivals == "trace":
+			// their rates come from their own keys
 		default:
 			miss(fmt.Sprintf("workload[%d].rate", i), " (arrivals per second per phone)")
 		}

@@ -127,7 +127,13 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		} else if w.Arrivals, err = arrivalProcess(wl); err != nil {
 			return nil, fmt.Errorf("workload[%d].arrivals: %w", i, err)
 		}
-		if wl.Kind == "dag" {
+		if wl.Kind == "dag" && wl.Alibaba != "" {
+			w.Kind = mec.DAG
+			if w.PhoneJobs, w.PhoneArrivals, err = alibabaJobs(wl, c.Phones.Count); err != nil {
+				return nil, InputErrors{{File: wl.Alibaba, Key: fmt.Sprintf("workload[%d].alibaba", i), Msg: err.Error(), Err: err}}
+			}
+			w.Arrivals = nil
+		} else if wl.Kind == "dag" {
 			w.Kind = mec.DAG
 			if w.Job, err = dagSpec(wl); err != nil {
 				return nil, fmt.Errorf("workload[%d]: %w", i, err)

@@ -35,7 +35,15 @@ type job struct {
 func (w *World) newJob(now sim.Time, head int64) {
 	t := &w.tasks[head]
 	wl := &w.sc.Workloads[t.workload]
-	g := wl.Job.Generate(w.tokenRand[int(t.phone)*len(w.sc.Workloads)+int(t.workload)])
+	var g workloads.DAG
+	slot := int(t.phone)*len(w.sc.Workloads) + int(t.workload)
+	if len(wl.PhoneJobs) > 0 {
+		jobs := wl.PhoneJobs[int(t.phone)%len(wl.PhoneJobs)]
+		g = jobs[w.jobCount[slot]%len(jobs)]
+		w.jobCount[slot]++
+	} else {
+		g = wl.Job.Generate(w.tokenRand[slot])
+	}
 	j := job{dag: g, head: head, place: make([]int, len(g.Tasks)), parentsLeft: make([]int, len(g.Tasks))}
 	for i, s := range g.Tasks {
 		j.parentsLeft[i] = len(s.Parents)

@@ -313,7 +313,7 @@ func (sc *Scenario) check() error {
 			errs = append(errs, fmt.Errorf("mec: scenario workload %d arrivals: %w", i, err))
 		}
 		pos(fmt.Sprintf("workload %d deadline", i), wl.Deadline)
-		if wl.Kind == DAG {
+		if wl.Kind == DAG && len(wl.PhoneJobs) == 0 {
 			if err := wl.Job.Validate(); err != nil {
 				errs = append(errs, fmt.Errorf("mec: scenario workload %d: %w", i, err))
 			}

@@ -161,6 +161,10 @@ type Workload struct {
 	// operations, data on each edge, the job's input (from the phone to
 	// its entry subtasks) and output (from its exit subtasks back).
 	Job workloads.LayeredDAG
+	// PhoneJobs, if set, replaces the generator with given jobs: phone i's
+	// k-th arrival is PhoneJobs[i mod len][k] (with PhoneArrivals replaying
+	// their times, as for a cluster trace).
+	PhoneJobs [][]workloads.DAG
 	// DropLate drops a vision frame at once when the policy's chosen
 	// target is estimated to miss its deadline (counted as "dropped").
 	DropLate bool

@@ -159,6 +159,7 @@ type World struct {
 	jobs      []job
 	streams   sim.Streams
 	tokenRand []*rand.Rand // per phone × workload, for workloads whose token counts vary
+	jobCount  []int        // per phone × workload: given DAG jobs begun
 
 	obs       policies.Observation
 	places    []int     // place of each target in obs.Targets
@@ -309,6 +310,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	expect := rate * float64(sc.Phones) * sc.Duration.Seconds()
 	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, 1e8)))
 	w.tokenRand = make([]*rand.Rand, len(w.phones)*len(sc.Workloads))
+	w.jobCount = make([]int, len(w.phones)*len(sc.Workloads))
 	for j := range sc.Workloads {
 		if sc.Workloads[j].varies() || sc.Workloads[j].Kind == DAG {
 			for i := range w.phones {
