@@ -99,13 +99,13 @@ func dagSpec(w Workload) (workloads.LayeredDAG, error) {
 // alibabaJobs reads a cluster-trace-v2018 batch_task file and deals its
 // jobs out to the phones in order of arrival, with each phone's arrival
 // times to replay.
-func alibabaJobs(w Workload, phones int) ([][]workloads.DAG, []workloads.Process, error) {
+func alibabaJobs(w Workload, phones int) ([][]workloads.DAG, []workloads.Process, int, error) {
 	f, err := os.Open(w.Alibaba)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	defer f.Close()
-	opt := workloads.AlibabaOptions{CoreHz: w.AlibabaCoreHz}
+	opt := workloads.AlibabaOptions{CoreHz: w.AlibabaCoreHz, SkipBad: w.AlibabaSkipBad}
 	if len(w.EdgeBytes) > 0 {
 		opt.EdgeBytes = w.EdgeBytes[0]
 	}
@@ -117,10 +117,10 @@ func alibabaJobs(w Workload, phones int) ([][]workloads.DAG, []workloads.Process
 	}
 	tr, err := workloads.ReadAlibabaBatchTasks(f, opt)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if len(tr.Jobs) == 0 {
-		return nil, nil, fmt.Errorf("no jobs")
+		return nil, nil, 0, fmt.Errorf("no jobs")
 	}
 	n := min(phones, len(tr.Jobs))
 	jobs := make([][]workloads.DAG, n)
@@ -134,7 +134,7 @@ func alibabaJobs(w Workload, phones int) ([][]workloads.DAG, []workloads.Process
 	for i := range procs {
 		procs[i] = workloads.Replay{Times: times[i]}
 	}
-	return jobs, procs, nil
+	return jobs, procs, len(tr.Skipped), nil
 }
 
 // traceProcesses reads a workload's arrival trace: one replay per device

@@ -183,6 +183,9 @@ type Workload struct {
 	// job_output give the data from and to the phone likewise.
 	Alibaba       string  `toml:"alibaba,omitempty"`
 	AlibabaCoreHz float64 `toml:"alibaba_core_hz,omitzero"` // default 2.5e9
+	// AlibabaSkipBad skips malformed rows (and the tasks that depend on
+	// them), counting them in summary.json, instead of refusing the file.
+	AlibabaSkipBad bool `toml:"alibaba_skip_bad,omitempty"`
 
 	// LLM requests only.
 	Quant        string        `toml:"quant,omitempty"`        // quantisation, workloads catalogue name; default "w4a16"

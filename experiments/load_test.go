@@ -836,3 +836,36 @@ model = "mobilenet-v2"
 		})
 	}
 }
+
+// TestAlibabaTrace runs the shipped trace experiment's jobs, then a
+// malformed trace: refused with its line, or skipped and counted.
+func TestAlibabaTrace(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load("trace.toml", env.Known())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Policies = []string{"local"}
+	out, err := env.Run(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := out.Summary.Policies[0]; s.DAGJobs != 6 || s.Tasks != 6 {
+		t.Errorf("%d jobs, %d completed; want the sample's 6", s.DAGJobs, s.Tasks)
+	}
+	c.Workloads[0].Alibaba = "../workloads/testdata/alibaba_batch_task_malformed.csv"
+	if _, err := env.Scenario(c); err == nil || !IsInputError(err) || !strings.Contains(err.Error(), "line") {
+		t.Errorf("malformed trace: err = %v, want an input error naming a line", err)
+	}
+	c.Workloads[0].AlibabaSkipBad = true
+	out, err = env.Run(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Summary.TraceRowsSkipped == 0 {
+		t.Error("no skipped rows counted")
+	}
+}

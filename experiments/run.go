@@ -129,10 +129,12 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		}
 		if wl.Kind == "dag" && wl.Alibaba != "" {
 			w.Kind = mec.DAG
-			if w.PhoneJobs, w.PhoneArrivals, err = alibabaJobs(wl, c.Phones.Count); err != nil {
+			var skipped int
+			if w.PhoneJobs, w.PhoneArrivals, skipped, err = alibabaJobs(wl, c.Phones.Count); err != nil {
 				return nil, InputErrors{{File: wl.Alibaba, Key: fmt.Sprintf("workload[%d].alibaba", i), Msg: err.Error(), Err: err}}
 			}
 			w.Arrivals = nil
+			w.SkippedRows = skipped
 		} else if wl.Kind == "dag" {
 			w.Kind = mec.DAG
 			if w.Job, err = dagSpec(wl); err != nil {
@@ -296,6 +298,9 @@ func (e Env) runOne(c *Config, opt Options) (*Outcome, error) {
 		Seed:       c.Seed,
 		Duration:   c.Duration.Seconds(),
 	}}
+	for _, wl := range sc.Workloads {
+		out.Summary.TraceRowsSkipped += wl.SkippedRows
+	}
 	for i, name := range c.Policies {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("policy %s: %w", name, errs[i])

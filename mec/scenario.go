@@ -165,6 +165,9 @@ type Workload struct {
 	// k-th arrival is PhoneJobs[i mod len][k] (with PhoneArrivals replaying
 	// their times, as for a cluster trace).
 	PhoneJobs [][]workloads.DAG
+	// SkippedRows counts the malformed rows of the jobs' trace that were
+	// skipped; informational, for the results.
+	SkippedRows int
 	// DropLate drops a vision frame at once when the policy's chosen
 	// target is estimated to miss its deadline (counted as "dropped").
 	DropLate bool

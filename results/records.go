@@ -58,6 +58,11 @@ type PolicySummary struct {
 	Handovers int `json:"handovers"`       // handovers that tasks in flight went through
 
 	// LLM requests among the completed tasks.
+	// ByKind breaks the tasks down by kind ("vision", "llm", "dag"): each
+	// kind's count, refusals (dropped frames among them) and latency —
+	// frame latency, end-to-end LLM latency, DAG makespan.
+	ByKind map[string]KindSummary `json:"by_kind"`
+
 	DAGJobs      int     `json:"dag_jobs"`
 	MeanSlowdown float64 `json:"mean_dag_slowdown"` // mean makespan over the all-local critical path
 	LLMTasks     int     `json:"llm_tasks"`
@@ -67,6 +72,15 @@ type PolicySummary struct {
 	P95TPOT      float64 `json:"p95_tpot_s"`
 	TTFTSLOMiss  float64 `json:"ttft_slo_miss_rate"`
 	TPOTSLOMiss  float64 `json:"tpot_slo_miss_rate"`
+}
+
+// KindSummary is one kind of task's part of a PolicySummary.
+type KindSummary struct {
+	Tasks       int     `json:"tasks_completed"`
+	Refused     int     `json:"tasks_refused"`
+	MeanLatency float64 `json:"mean_latency_s"`
+	P95Latency  float64 `json:"p95_latency_s"`
+	MissRate    float64 `json:"deadline_miss_rate"` // refused tasks count as missed
 }
 
 // Summary is summary.json: the run's identity and one entry per policy, in
@@ -79,6 +93,10 @@ type Summary struct {
 
 	// Sweep holds one entry per value of the swept key, when the
 	// experiment sweeps one.
+	// TraceRowsSkipped counts malformed rows of cluster traces skipped at
+	// the user's request.
+	TraceRowsSkipped int `json:"trace_rows_skipped,omitempty"`
+
 	SweepKey string       `json:"sweep_key,omitempty"`
 	Sweep    []SweepPoint `json:"sweep,omitempty"`
 }

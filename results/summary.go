@@ -25,7 +25,9 @@ import (
 // With no tasks every number is zero and PlaceFractions is empty (not nil),
 // never NaN, which JSON cannot hold.
 func Summarize(policy string, tasks []Task) PolicySummary {
-	s := PolicySummary{Policy: policy, PlaceFractions: map[string]float64{}}
+	s := PolicySummary{Policy: policy, PlaceFractions: map[string]float64{}, ByKind: map[string]KindSummary{}}
+	kindLat := map[string][]float64{}
+	kindMiss := map[string]int{}
 	var lat, ttft, tpot []float64
 	var sumLat, sumTTFT, sumTPOT float64
 	var missed, ttftMiss, tpotMiss int
@@ -36,6 +38,21 @@ func Summarize(policy string, tasks []Task) PolicySummary {
 			continue
 		}
 		s.Handovers += t.Handovers
+		if t.Kind != "" {
+			ks := s.ByKind[t.Kind]
+			if t.Status != "" && t.Status != StatusOK {
+				ks.Refused++
+				kindMiss[t.Kind]++
+			} else {
+				ks.Tasks++
+				ks.MeanLatency += t.Latency
+				kindLat[t.Kind] = append(kindLat[t.Kind], t.Latency)
+				if !t.Met {
+					kindMiss[t.Kind]++
+				}
+			}
+			s.ByKind[t.Kind] = ks
+		}
 		if t.Status != "" && t.Status != StatusOK {
 			s.Refused++
 			if t.Status == StatusDropped {
@@ -75,6 +92,18 @@ func Summarize(policy string, tasks []Task) PolicySummary {
 	if n+s.Refused > 0 {
 		// A refused task missed its deadline too.
 		s.DeadlineMiss = float64(missed+s.Refused) / float64(n+s.Refused)
+	}
+	for kind, ks := range s.ByKind {
+		if ks.Tasks > 0 {
+			ks.MeanLatency /= float64(ks.Tasks)
+			l := kindLat[kind]
+			slices.Sort(l)
+			ks.P95Latency = Quantile(l, 0.95)
+		}
+		if n := ks.Tasks + ks.Refused; n > 0 {
+			ks.MissRate = float64(kindMiss[kind]) / float64(n)
+		}
+		s.ByKind[kind] = ks
 	}
 	if s.DAGJobs > 0 {
 		s.MeanSlowdown /= float64(s.DAGJobs)

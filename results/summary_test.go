@@ -184,6 +184,7 @@ func TestWriteSummaryJSON(t *testing.T) {
       },
       "tasks_forwarded": 0,
       "handovers": 0,
+      "by_kind": null,
       "dag_jobs": 0,
       "mean_dag_slowdown": 0,
       "llm_tasks": 0,
@@ -245,5 +246,24 @@ func TestSummarizeLLMAndRefused(t *testing.T) {
 		if math.Abs(c.got-c.want) > 1e-12 {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// TestSummarizeByKind checks the per-kind breakdown: counts, refusals
+// (a dropped frame among them), mean and miss rates of each kind.
+func TestSummarizeByKind(t *testing.T) {
+	tasks := []Task{
+		{Policy: "p", Kind: "vision", Status: StatusOK, Latency: 0.01, Met: true},
+		{Policy: "p", Kind: "vision", Status: StatusOK, Latency: 0.03, Met: false},
+		{Policy: "p", Kind: "vision", Status: StatusDropped},
+		{Policy: "p", Kind: "dag", Status: StatusOK, Latency: 2, Met: true, Slowdown: 0.5},
+	}
+	s := Summarize("p", tasks)
+	v, d := s.ByKind["vision"], s.ByKind["dag"]
+	if v.Tasks != 2 || v.Refused != 1 || math.Abs(v.MeanLatency-0.02) > 1e-12 || math.Abs(v.MissRate-2.0/3) > 1e-12 {
+		t.Errorf("vision: %+v", v)
+	}
+	if d.Tasks != 1 || d.MeanLatency != 2 || d.MissRate != 0 || s.DAGJobs != 1 || s.MeanSlowdown != 0.5 || s.Dropped != 1 {
+		t.Errorf("dag: %+v, jobs %d, slowdown %v, dropped %d", d, s.DAGJobs, s.MeanSlowdown, s.Dropped)
 	}
 }
