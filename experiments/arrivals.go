@@ -137,6 +137,17 @@ func alibabaJobs(w Workload, phones int) ([][]workloads.DAG, []workloads.Process
 	return jobs, procs, len(tr.Skipped), nil
 }
 
+// pairs turns validated [[value, weight], …] into pairs.
+func pairs(h [][]float64) [][2]float64 {
+	out := make([][2]float64, 0, len(h))
+	for _, b := range h {
+		if len(b) == 2 {
+			out = append(out, [2]float64{b[0], b[1]})
+		}
+	}
+	return out
+}
+
 // traceProcesses reads a workload's arrival trace: one replay per device
 // in the trace, in order of first appearance.
 func traceProcesses(path string) ([]workloads.Process, error) {

@@ -197,5 +197,7 @@ type Workload struct {
 	Turns        int           `toml:"turns,omitzero"`         // prompts per conversation (multi-turn session, KV cache reused where the last turn ran); default 1
 	PromptSigma  float64       `toml:"prompt_sigma,omitzero"`  // > 0: prompt lengths log-normal, median prompt_tokens, this σ of the log; default 0 (fixed)
 	OutputSigma  float64       `toml:"output_sigma,omitzero"`  // > 0: output lengths log-normal likewise; default 0 (fixed)
+	PromptHist   [][]float64   `toml:"prompt_hist,omitempty"`  // empirical histogram of prompt lengths: [[tokens, weight], …]
+	OutputHist   [][]float64   `toml:"output_hist,omitempty"`  // likewise for output lengths
 	ThinkTime    time.Duration `toml:"think_time,omitzero"`    // mean pause between an answer and the next prompt; default "20s"
 }

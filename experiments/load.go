@@ -345,6 +345,22 @@ func (c *Config) Validate(known Known) error {
 			if w.TPOTSLO <= 0 {
 				v.add(k+"tpot_slo", "must be > 0, got %v", w.TPOTSLO)
 			}
+			for _, h := range []struct {
+				key string
+				v   [][]float64
+			}{{"prompt_hist", w.PromptHist}, {"output_hist", w.OutputHist}} {
+				var total float64
+				for j, b := range h.v {
+					if len(b) != 2 || !(b[0] >= 1 && b[0] <= maxTokens) || !(b[1] >= 0) || math.IsInf(b[1], 1) {
+						v.add(fmt.Sprintf("%s%s[%d]", k, h.key, j), "want [tokens ≥ 1, weight ≥ 0], got %v", b)
+						continue
+					}
+					total += b[1]
+				}
+				if len(h.v) > 0 && !(total > 0) {
+					v.add(k+h.key, "the weights must not all be zero")
+				}
+			}
 			v.between(k+"prompt_sigma", w.PromptSigma, 0, 5)
 			v.between(k+"output_sigma", w.OutputSigma, 0, 5)
 			if w.Turns < 1 || w.Turns > 10000 {

@@ -152,6 +152,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 			w.TTFTSLO, w.TPOTSLO = wl.TTFTSLO.Seconds(), wl.TPOTSLO.Seconds()
 			w.Turns, w.ThinkTime = wl.Turns, wl.ThinkTime.Seconds()
 			w.PromptSigma, w.OutputSigma = wl.PromptSigma, wl.OutputSigma
+			w.PromptHist, w.OutputHist = pairs(wl.PromptHist), pairs(wl.OutputHist)
 		} else if w.Model, err = e.Models.Model(wl.Model); err != nil {
 			return nil, fmt.Errorf("workload[%d].model: %w", i, err)
 		}

@@ -193,18 +193,45 @@ type Workload struct {
 	// prompt and output lengths from log-normal laws with medians
 	// PromptTokens and OutputTokens and these σ (of the natural log).
 	PromptSigma, OutputSigma float64
+	// PromptHist and OutputHist, when set, draw the lengths from empirical
+	// histograms instead: pairs of (tokens, weight).
+	PromptHist, OutputHist [][2]float64
 }
 
 // varies reports whether requests of wl differ in their token counts.
-func (wl *Workload) varies() bool { return wl.PromptSigma > 0 || wl.OutputSigma > 0 }
+func (wl *Workload) varies() bool {
+	return wl.PromptSigma > 0 || wl.OutputSigma > 0 || len(wl.PromptHist) > 0 || len(wl.OutputHist) > 0
+}
+
+// fromHist draws a value of an empirical histogram of (value, weight).
+func fromHist(h [][2]float64, r *rand.Rand) int {
+	var total float64
+	for _, b := range h {
+		total += b[1]
+	}
+	x := r.Float64() * total
+	for _, b := range h {
+		if x < b[1] {
+			return int(b[0])
+		}
+		x -= b[1]
+	}
+	return int(h[len(h)-1][0])
+}
 
 // drawTokens draws one request's prompt and output lengths.
 func (wl *Workload) drawTokens(r *rand.Rand) (prompt, output int) {
 	prompt, output = wl.PromptTokens, wl.OutputTokens
-	if wl.PromptSigma > 0 {
+	switch {
+	case len(wl.PromptHist) > 0:
+		prompt = max(1, fromHist(wl.PromptHist, r))
+	case wl.PromptSigma > 0:
 		prompt = max(1, int(math.Round(float64(prompt)*math.Exp(wl.PromptSigma*r.NormFloat64()))))
 	}
-	if wl.OutputSigma > 0 {
+	switch {
+	case len(wl.OutputHist) > 0:
+		output = max(1, fromHist(wl.OutputHist, r))
+	case wl.OutputSigma > 0:
 		output = max(1, int(math.Round(float64(output)*math.Exp(wl.OutputSigma*r.NormFloat64()))))
 	}
 	return min(prompt, 1<<20), min(output, 1<<20)

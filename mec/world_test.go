@@ -982,3 +982,33 @@ func TestDAGMakespanByHand(t *testing.T) {
 	check("all local", local, 0.060, 1)
 	check("middle at the edge", mixed, 0.020+up+0.002+down+0.020, 0)
 }
+
+// TestTokenHistogram checks empirical histograms of token counts: every
+// request draws one of the listed lengths, in proportion to the weights.
+func TestTokenHistogram(t *testing.T) {
+	sc := llmScenario(0.5)
+	sc.Phones, sc.Duration = 10, 400*sim.Second
+	sc.Workloads[0].OutputHist = [][2]float64{{10, 1}, {40, 3}}
+	w, err := NewWorld(sc, sim.NewStreams(4), policies.AlwaysCloud{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run("test"); err != nil {
+		t.Fatal(err)
+	}
+	var n10, n40 int
+	for i := range w.tasks {
+		switch w.tasks[i].output {
+		case 10:
+			n10++
+		case 40:
+			n40++
+		default:
+			t.Fatalf("task %d has %d output tokens, not in the histogram", i, w.tasks[i].output)
+		}
+	}
+	// 1:3 over ~2000 requests: the share of 10 has s.d. √(0.1875/2000) ≈ 0.01.
+	if frac := float64(n10) / float64(n10+n40); math.Abs(frac-0.25) > 0.04 {
+		t.Errorf("share of 10-token outputs %.3f, want 0.25", frac)
+	}
+}
