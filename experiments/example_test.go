@@ -8,12 +8,12 @@ import (
 	"github.com/mecsim/mecsim/policies"
 )
 
-// MinEnergy picks the target on which the phone spends the least energy
+// GreenDeadline picks the target on which the phone spends the least energy
 // among those estimated to meet the deadline, else the fastest one. It is
 // the policy of the README's example.
-type MinEnergy struct{}
+type GreenDeadline struct{}
 
-func (MinEnergy) Decide(obs *policies.Observation) (policies.Decision, error) {
+func (GreenDeadline) Decide(obs *policies.Observation) (policies.Decision, error) {
 	best, fastest := -1, 0
 	for i := range obs.Targets {
 		t := &obs.Targets[i]
@@ -38,8 +38,8 @@ func Example_newPolicy() {
 		panic(err)
 	}
 	env.Policies.Add(policies.Entry{
-		Name: "min-energy",
-		New:  func(policies.Env) (policies.Policy, error) { return MinEnergy{}, nil },
+		Name: "green-deadline",
+		New:  func(policies.Env) (policies.Policy, error) { return GreenDeadline{}, nil },
 	})
 	cfg, err := experiments.Load("quickstart.toml", env.Known())
 	if err != nil {
@@ -47,7 +47,7 @@ func Example_newPolicy() {
 		os.Exit(2)
 	}
 	cfg.Duration /= 4 // keep the example quick
-	cfg.Policies = append(cfg.Policies, "min-energy")
+	cfg.Policies = append(cfg.Policies, "green-deadline")
 	out, err := env.Run(cfg, experiments.Options{})
 	if err != nil {
 		panic(err)
@@ -57,13 +57,13 @@ func Example_newPolicy() {
 		fmt.Printf("%-15s %5d tasks\n", s.Policy, s.Tasks)
 		byName[s.Policy] = s.MeanEnergy
 	}
-	fmt.Println("min-energy spends less than local:", byName["min-energy"] < byName["local"])
+	fmt.Println("green-deadline spends less than local:", byName["green-deadline"] < byName["local"])
 	// Output:
 	// local            2636 tasks
 	// edge-nearest     2636 tasks
 	// cloud            2636 tasks
 	// random           2636 tasks
 	// greedy-latency   2636 tasks
-	// min-energy       2636 tasks
-	// min-energy spends less than local: true
+	// green-deadline   2636 tasks
+	// green-deadline spends less than local: true
 }

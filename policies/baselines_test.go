@@ -96,7 +96,7 @@ func TestEmptyObservationIsAnError(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := Builtin()
-	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "d2d-greedy"}
+	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "d2d-greedy", "edge-least-loaded", "min-energy", "weighted", "deadline-eft"}
 	if got := r.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -144,5 +144,57 @@ func TestD2DGreedyAndMemory(t *testing.T) {
 		if o.Targets[d.Target].OutOfMemory {
 			t.Fatal("random chose a target that cannot hold the model")
 		}
+	}
+}
+
+// TestMoreBaselines checks each added baseline does what its name says,
+// on the hand-written observation of TestBaselines: latencies local 40 ms,
+// edge-0 15 ms, edge-1 60 ms, cloud 91 ms; energies set below.
+func TestMoreBaselines(t *testing.T) {
+	o := obs()
+	energies := []float64{0.120, 0.030, 0.025, 0.010} // local, edge-0, edge-1, cloud
+	for i := range o.Targets {
+		o.Targets[i].Energy = energies[i]
+	}
+	o.Targets[1].QueueLen, o.Targets[2].QueueLen = 3, 9
+	for _, c := range []struct {
+		name string
+		p    Policy
+		want string
+	}{
+		{"edge-least-loaded picks the edge with least waiting work", EdgeLeastLoaded{}, "edge-0"},
+		{"min-energy picks the least energy", MinEnergy{}, "cloud"},
+		{"weighted at omega 1 is greedy-latency", Weighted{Omega: 1}, "edge-0"},
+		{"weighted at omega 0 is min-energy", Weighted{Omega: 0}, "cloud"},
+		// normalised: edge-0 latency 0, energy (0.030-0.010)/0.110 = 0.18; cloud 1 and 0
+		{"weighted at omega 0.5 balances", Weighted{Omega: 0.5}, "edge-0"},
+		{"deadline-eft: earliest finish meeting 100 ms", DeadlineEFT{}, "edge-0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := c.p.Decide(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := o.Targets[d.Target].Name; got != c.want {
+				t.Errorf("chose %s, want %s", got, c.want)
+			}
+		})
+	}
+	// No target meets a 5 ms deadline: deadline-eft takes the least late.
+	o.Task.Deadline = 0.005
+	if d, _ := (DeadlineEFT{}).Decide(o); o.Targets[d.Target].Name != "edge-0" {
+		t.Errorf("least late: chose %s", o.Targets[d.Target].Name)
+	}
+	// An LLM whose only deadline-meeting target misses its TTFT objective.
+	o.Task = Task{Kind: "llm", Deadline: 0.1, TTFTSLO: 0.012}
+	o.Targets[1].FirstTime = 0.002 // edge-0: 12 + 1 + 2 = 15 ms to the first token
+	o.Targets[0].FirstTime = 0.005 // local: 5 ms
+	if d, _ := (DeadlineEFT{}).Decide(o); o.Targets[d.Target].Name != "local" {
+		t.Errorf("TTFT objective: chose %s, want local", o.Targets[d.Target].Name)
+	}
+	// edge-least-loaded with no edge runs locally.
+	only := &Observation{Targets: []Target{{Kind: Local, Name: "local"}, {Kind: Cloud, Name: "cloud"}}}
+	if d, _ := (EdgeLeastLoaded{}).Decide(only); only.Targets[d.Target].Name != "local" {
+		t.Error("edge-least-loaded without edges did not run locally")
 	}
 }

@@ -6,12 +6,12 @@ import (
 	"github.com/mecsim/mecsim/policies"
 )
 
-// MinEnergy is a policy written against the API: it picks the target on
+// GreenDeadline is a policy written against the API: it picks the target on
 // which the phone spends the least energy among those estimated to meet
 // the deadline, and the fastest target when none is.
-type MinEnergy struct{}
+type GreenDeadline struct{}
 
-func (MinEnergy) Decide(obs *policies.Observation) (policies.Decision, error) {
+func (GreenDeadline) Decide(obs *policies.Observation) (policies.Decision, error) {
 	best, fastest := -1, 0
 	for i := range obs.Targets {
 		t := &obs.Targets[i]
@@ -33,15 +33,15 @@ func (MinEnergy) Decide(obs *policies.Observation) (policies.Decision, error) {
 func Example() {
 	reg := policies.Builtin()
 	err := reg.Add(policies.Entry{
-		Name:    "min-energy",
+		Name:    "green-deadline",
 		Summary: "least phone energy that meets the deadline",
-		New:     func(policies.Env) (policies.Policy, error) { return MinEnergy{}, nil },
+		New:     func(policies.Env) (policies.Policy, error) { return GreenDeadline{}, nil },
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	p, _ := reg.New("min-energy", policies.Env{})
+	p, _ := reg.New("green-deadline", policies.Env{})
 	obs := &policies.Observation{
 		Task: policies.Task{Deadline: 0.050},
 		Targets: []policies.Target{
@@ -55,7 +55,7 @@ func Example() {
 	fmt.Println(reg.Names())
 	// Output:
 	// edge-0
-	// [local edge-nearest cloud random greedy-latency d2d-greedy min-energy]
+	// [local edge-nearest cloud random greedy-latency d2d-greedy edge-least-loaded min-energy weighted deadline-eft green-deadline]
 }
 
 func ExampleGreedyLatency() {

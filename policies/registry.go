@@ -37,6 +37,10 @@ func Builtin() *Registry {
 		{"random", "pick a target uniformly at random", newRandom},
 		{"greedy-latency", "pick the target with the least estimated latency", func(Env) (Policy, error) { return GreedyLatency{}, nil }},
 		{"d2d-greedy", "run locally or on the fastest willing D2D peer", func(Env) (Policy, error) { return D2DGreedy{}, nil }},
+		{"edge-least-loaded", "offload to the edge server in range with the least work waiting", func(Env) (Policy, error) { return EdgeLeastLoaded{}, nil }},
+		{"min-energy", "pick the target where the phone spends the least energy", func(Env) (Policy, error) { return MinEnergy{}, nil }},
+		{"weighted", "minimise an equal-weight sum of normalised latency and energy", func(Env) (Policy, error) { return Weighted{Omega: 0.5}, nil }},
+		{"deadline-eft", "earliest finish among targets meeting the deadline, else least late", func(Env) (Policy, error) { return DeadlineEFT{}, nil }},
 	} {
 		if err := r.Add(e); err != nil {
 			panic(err) // the built-in list is fixed: a clash is a bug in this file
