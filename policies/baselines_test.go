@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -96,7 +97,7 @@ func TestEmptyObservationIsAnError(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := Builtin()
-	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "d2d-greedy", "edge-least-loaded", "min-energy", "weighted", "deadline-eft"}
+	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "d2d-greedy", "edge-least-loaded", "min-energy", "weighted", "deadline-eft", "lyapunov"}
 	if got := r.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -196,5 +197,43 @@ func TestMoreBaselines(t *testing.T) {
 	only := &Observation{Targets: []Target{{Kind: Local, Name: "local"}, {Kind: Cloud, Name: "cloud"}}}
 	if d, _ := (EdgeLeastLoaded{}).Decide(only); only.Targets[d.Target].Name != "local" {
 		t.Error("edge-least-loaded without edges did not run locally")
+	}
+}
+
+// TestLyapunov checks drift-plus-penalty: with an empty queue it picks the
+// fastest target; spending over budget fills the phone's queue until the
+// energy term wins and it picks the cheapest; the queue never goes below
+// zero; and phones keep separate queues.
+func TestLyapunov(t *testing.T) {
+	o := obs()
+	energies := []float64{0.120, 0.030, 0.025, 0.010}
+	for i := range o.Targets {
+		o.Targets[i].Energy = energies[i]
+	}
+	p := NewLyapunov(1, 0.001) // budget far below any target: the queue grows
+	first, _ := p.Decide(o)
+	if o.Targets[first.Target].Name != "edge-0" {
+		t.Fatalf("empty queue: chose %s, want the fastest, edge-0", o.Targets[first.Target].Name)
+	}
+	if got, want := p.Queue(0), 0.030-0.001; math.Abs(got-want) > 1e-12 {
+		t.Errorf("queue %v, want %v", got, want)
+	}
+	// edge-0 costs 1·0.015 + Q·0.030, cloud 1·0.091 + Q·0.010: the cloud
+	// wins once Q > 3.8.
+	var last string
+	for range 500 {
+		d, _ := p.Decide(o)
+		last = o.Targets[d.Target].Name
+	}
+	if last != "cloud" || p.Queue(0) < 3.8 {
+		t.Errorf("after overspending: chose %s with queue %v, want cloud past 3.8", last, p.Queue(0))
+	}
+	if p.Queue(1) != 0 {
+		t.Error("phone 1's queue moved")
+	}
+	generous := NewLyapunov(1, 1)
+	generous.Decide(o)
+	if generous.Queue(0) != 0 {
+		t.Errorf("queue %v below budget, want 0", generous.Queue(0))
 	}
 }

@@ -141,3 +141,36 @@ func unit(x, lo, hi float64) float64 {
 	}
 	return (x - lo) / (hi - lo)
 }
+
+// Lyapunov is the drift-plus-penalty policy of online MEC offloading
+// (Neely's framework, as in Mao et al. 2016): each phone keeps a virtual
+// queue Q of energy spent beyond its budget per task, and each decision
+// minimises V × latency + Q × energy; Q then grows by the chosen target's
+// energy less the budget (never below zero). A large V favours latency,
+// a small one holds the phone to its energy budget in the long run.
+type Lyapunov struct {
+	V      float64 // weight of latency (per second) against the energy queue
+	Budget float64 // energy budget per task, joules
+
+	queues map[int]float64 // per phone
+}
+
+// NewLyapunov returns the policy with its queues empty.
+func NewLyapunov(v, budget float64) *Lyapunov {
+	return &Lyapunov{V: v, Budget: budget, queues: map[int]float64{}}
+}
+
+// Queue returns phone i's energy queue.
+func (p *Lyapunov) Queue(i int) float64 { return p.queues[i] }
+
+// Decide minimises V × estimated latency + Q × energy and updates the
+// phone's queue with the choice.
+func (p *Lyapunov) Decide(obs *Observation) (Decision, error) {
+	q := p.queues[obs.Device.Index]
+	d, err := argmin(obs, func(t *Target) float64 { return p.V*t.EstimatedLatency() + q*t.Energy })
+	if err != nil {
+		return d, err
+	}
+	p.queues[obs.Device.Index] = max(0, q+obs.Targets[d.Target].Energy-p.Budget)
+	return d, nil
+}

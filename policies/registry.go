@@ -41,6 +41,9 @@ func Builtin() *Registry {
 		{"min-energy", "pick the target where the phone spends the least energy", func(Env) (Policy, error) { return MinEnergy{}, nil }},
 		{"weighted", "minimise an equal-weight sum of normalised latency and energy", func(Env) (Policy, error) { return Weighted{Omega: 0.5}, nil }},
 		{"deadline-eft", "earliest finish among targets meeting the deadline, else least late", func(Env) (Policy, error) { return DeadlineEFT{}, nil }},
+		// V = 1 per second against a 50 mJ budget per task: a vision task's
+		// radio energy on a typical phone (README, quickstart) is of that order.
+		{"lyapunov", "drift-plus-penalty over each phone's energy queue (V = 1, budget 50 mJ per task)", func(Env) (Policy, error) { return NewLyapunov(1, 0.05), nil }},
 	} {
 		if err := r.Add(e); err != nil {
 			panic(err) // the built-in list is fixed: a clash is a bug in this file
