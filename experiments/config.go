@@ -19,6 +19,10 @@ type Config struct {
 	Workloads []Workload `toml:"workload"` // [[workload]] tables; at least one
 	D2D       D2D        `toml:"d2d"`
 	Sweep     *Sweep     `toml:"sweep,omitempty"` // optional: run the experiment once per value of one key
+	// Pareto evaluates each policy with a trade-off knob (weighted's ω,
+	// lyapunov's V) at every value of its grid, and reports every policy's
+	// front and hypervolume in summary.json and figures/pareto.png.
+	Pareto bool `toml:"pareto,omitempty"`
 }
 
 // D2D configures device-to-device offloading among phones grouped into

@@ -869,3 +869,52 @@ func TestAlibabaTrace(t *testing.T) {
 		t.Error("no skipped rows counted")
 	}
 }
+
+// TestParetoEvaluation runs a small Pareto evaluation: weighted is run at
+// each ω of its grid, local once; each has a front and a hypervolume in
+// [0, 1.1²], and the points on weighted's front are non-dominated.
+func TestParetoEvaluation(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load("quickstart.toml", env.Known())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Duration /= 8
+	c.Policies = []string{"local", "weighted"}
+	c.Workloads = c.Workloads[:1]
+	c.Pareto = true
+	out, err := env.Run(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp := out.Summary.Pareto
+	if len(pp) != 2 || len(pp[0].Points) != 1 || len(pp[1].Points) != 11 || pp[1].Knob != "omega" {
+		t.Fatalf("pareto: %+v", pp)
+	}
+	for _, p := range pp {
+		if !(p.Hypervolume >= 0 && p.Hypervolume <= 1.21+1e-12) {
+			t.Errorf("%s: hypervolume %v", p.Policy, p.Hypervolume)
+		}
+	}
+	var front []ParetoCheck
+	for _, pt := range pp[1].Points {
+		if pt.OnFront {
+			front = append(front, ParetoCheck{pt.MeanLatency, pt.MeanEnergy})
+		}
+	}
+	for i, a := range front {
+		for j, b := range front {
+			if i != j && b.l <= a.l && b.e <= a.e && (b.l < a.l || b.e < a.e) {
+				t.Errorf("front point %v dominated by %v", a, b)
+			}
+		}
+	}
+	if len(front) == 0 {
+		t.Error("empty front")
+	}
+}
+
+type ParetoCheck struct{ l, e float64 }

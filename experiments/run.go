@@ -309,6 +309,11 @@ func (e Env) runOne(c *Config, opt Options) (*Outcome, error) {
 		out.Tasks = append(out.Tasks, perPolicy[i]...)
 		out.Summary.Policies = append(out.Summary.Policies, results.Summarize(name, perPolicy[i]))
 	}
+	if c.Pareto {
+		if err := e.pareto(c, out, opt.Workers); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

@@ -18,6 +18,17 @@ type Entry struct {
 	Name    string                        // the name experiment files use
 	Summary string                        // one line for listings and help
 	New     func(env Env) (Policy, error) // builds a fresh instance for one run
+	// Knob, if set, is the policy's tunable trade-off (a preference ω, a
+	// Lyapunov V): a Pareto evaluation runs the policy at each value and
+	// draws the front the values trace.
+	Knob *Knob
+}
+
+// Knob is a policy parameter that trades latency against energy.
+type Knob struct {
+	Name   string
+	Values []float64 // the grid a Pareto evaluation runs
+	New    func(env Env, v float64) (Policy, error)
 }
 
 // Registry maps policy names to constructors. It is an ordinary value,
@@ -31,19 +42,23 @@ type Registry struct {
 func Builtin() *Registry {
 	r := &Registry{}
 	for _, e := range []Entry{
-		{"local", "run every task on the phone", func(Env) (Policy, error) { return AlwaysLocal{}, nil }},
-		{"edge-nearest", "offload to the nearest edge server in range, else run locally", func(Env) (Policy, error) { return EdgeNearest{}, nil }},
-		{"cloud", "offload every task to the cloud", func(Env) (Policy, error) { return AlwaysCloud{}, nil }},
-		{"random", "pick a target uniformly at random", newRandom},
-		{"greedy-latency", "pick the target with the least estimated latency", func(Env) (Policy, error) { return GreedyLatency{}, nil }},
-		{"d2d-greedy", "run locally or on the fastest willing D2D peer", func(Env) (Policy, error) { return D2DGreedy{}, nil }},
-		{"edge-least-loaded", "offload to the edge server in range with the least work waiting", func(Env) (Policy, error) { return EdgeLeastLoaded{}, nil }},
-		{"min-energy", "pick the target where the phone spends the least energy", func(Env) (Policy, error) { return MinEnergy{}, nil }},
-		{"weighted", "minimise an equal-weight sum of normalised latency and energy", func(Env) (Policy, error) { return Weighted{Omega: 0.5}, nil }},
-		{"deadline-eft", "earliest finish among targets meeting the deadline, else least late", func(Env) (Policy, error) { return DeadlineEFT{}, nil }},
+		{"local", "run every task on the phone", func(Env) (Policy, error) { return AlwaysLocal{}, nil }, nil},
+		{"edge-nearest", "offload to the nearest edge server in range, else run locally", func(Env) (Policy, error) { return EdgeNearest{}, nil }, nil},
+		{"cloud", "offload every task to the cloud", func(Env) (Policy, error) { return AlwaysCloud{}, nil }, nil},
+		{"random", "pick a target uniformly at random", newRandom, nil},
+		{"greedy-latency", "pick the target with the least estimated latency", func(Env) (Policy, error) { return GreedyLatency{}, nil }, nil},
+		{"d2d-greedy", "run locally or on the fastest willing D2D peer", func(Env) (Policy, error) { return D2DGreedy{}, nil }, nil},
+		{"edge-least-loaded", "offload to the edge server in range with the least work waiting", func(Env) (Policy, error) { return EdgeLeastLoaded{}, nil }, nil},
+		{"min-energy", "pick the target where the phone spends the least energy", func(Env) (Policy, error) { return MinEnergy{}, nil }, nil},
+		{"weighted", "minimise an equal-weight sum of normalised latency and energy", func(Env) (Policy, error) { return Weighted{Omega: 0.5}, nil },
+			&Knob{Name: "omega", Values: []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
+				New: func(_ Env, v float64) (Policy, error) { return Weighted{Omega: v}, nil }}},
+		{"deadline-eft", "earliest finish among targets meeting the deadline, else least late", func(Env) (Policy, error) { return DeadlineEFT{}, nil }, nil},
 		// V = 1 per second against a 50 mJ budget per task: a vision task's
 		// radio energy on a typical phone (README, quickstart) is of that order.
-		{"lyapunov", "drift-plus-penalty over each phone's energy queue (V = 1, budget 50 mJ per task)", func(Env) (Policy, error) { return NewLyapunov(1, 0.05), nil }},
+		{"lyapunov", "drift-plus-penalty over each phone's energy queue (V = 1, budget 50 mJ per task)", func(Env) (Policy, error) { return NewLyapunov(1, 0.05), nil },
+			&Knob{Name: "V", Values: []float64{0.001, 0.01, 0.1, 1, 10, 100, 1000},
+				New: func(_ Env, v float64) (Policy, error) { return NewLyapunov(v, 0.05), nil }}},
 	} {
 		if err := r.Add(e); err != nil {
 			panic(err) // the built-in list is fixed: a clash is a bug in this file

@@ -93,12 +93,38 @@ type Summary struct {
 
 	// Sweep holds one entry per value of the swept key, when the
 	// experiment sweeps one.
+	// Pareto holds, when the experiment asks for it, every policy's points
+	// in (mean latency, mean device energy) — one per value of its knob,
+	// one for a policy without — its front and its normalised hypervolume:
+	// each objective mapped to [0, 1] between the ideal and nadir of all
+	// the experiment's points, reference point RefCoordinate in each.
+	Pareto      []ParetoPolicy `json:"pareto,omitempty"`
+	ParetoIdeal Point          `json:"pareto_ideal,omitempty"`
+	ParetoNadir Point          `json:"pareto_nadir,omitempty"`
+
 	// TraceRowsSkipped counts malformed rows of cluster traces skipped at
 	// the user's request.
 	TraceRowsSkipped int `json:"trace_rows_skipped,omitempty"`
 
 	SweepKey string       `json:"sweep_key,omitempty"`
 	Sweep    []SweepPoint `json:"sweep,omitempty"`
+}
+
+// ParetoPolicy is one policy's part of a Pareto evaluation.
+type ParetoPolicy struct {
+	Policy      string        `json:"policy"`
+	Knob        string        `json:"knob,omitempty"` // the parameter swept, if any
+	Points      []ParetoPoint `json:"points"`
+	Hypervolume float64       `json:"hypervolume"`
+}
+
+// ParetoPoint is one run of a Pareto evaluation.
+type ParetoPoint struct {
+	Knob        float64 `json:"knob"` // the knob's value (0 for a policy without one)
+	MeanLatency float64 `json:"mean_latency_s"`
+	MeanEnergy  float64 `json:"mean_energy_j"`
+	MissRate    float64 `json:"deadline_miss_rate"`
+	OnFront     bool    `json:"on_front"`
 }
 
 // SweepPoint is the summary of one value of a swept key.

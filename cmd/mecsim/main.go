@@ -191,6 +191,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		if err := plots.WriteFigures(figures, outcome.Tasks, outcome.Summary.Policies, cfg.Policies); err != nil {
 			return err
 		}
+		if err := plots.WritePareto(figures, outcome.Summary); err != nil {
+			return err
+		}
 		return plots.WriteSweepFigures(figures, outcome.Summary, cfg.Policies)
 	})
 	if err != nil {
@@ -204,6 +207,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "all points")
 	}
 	printSummary(stdout, outcome.Summary)
+	if len(outcome.Summary.Pareto) > 0 {
+		fmt.Fprintf(stdout, "\n%-18s %6s %12s\n", "policy", "points", "hypervolume")
+		for _, pp := range outcome.Summary.Pareto {
+			fmt.Fprintf(stdout, "%-18s %6d %12.4f\n", pp.Policy, len(pp.Points), pp.Hypervolume)
+		}
+	}
 	fmt.Fprintf(stdout, "results in %s (%.1fs)\n", dir, time.Since(start).Seconds())
 	return nil
 }
