@@ -23,6 +23,9 @@ type Config struct {
 	// lyapunov's V) at every value of its grid, and reports every policy's
 	// front and hypervolume in summary.json and figures/pareto.png.
 	Pareto bool `toml:"pareto,omitempty"`
+	// StaleState shows phones the servers' queues as reported at this
+	// interval rather than as they are, e.g. "500ms"; default "0s" (fresh).
+	StaleState time.Duration `toml:"stale_state,omitzero"`
 }
 
 // D2D configures device-to-device offloading among phones grouped into

@@ -173,6 +173,9 @@ func (c *Config) Validate(known Known) error {
 	if c.Duration <= 0 {
 		v.add("duration", "must be > 0, got %v", c.Duration)
 	}
+	if c.StaleState < 0 {
+		v.add("stale_state", "must not be negative, got %v", c.StaleState)
+	}
 	if len(c.Policies) == 0 {
 		v.add("policies", "list at least one policy; %s", knownList("policies", known.Policies))
 	}

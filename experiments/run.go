@@ -195,6 +195,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 	}
 	sc.Coherence = sim.Seconds(r.Coherence.Seconds())
 	sc.Interference = r.Interference
+	sc.StaleState = sim.Seconds(c.StaleState.Seconds())
 	if r.Scheduler != "equal" {
 		s, err := topology.ParseScheduling(r.Scheduler)
 		if err != nil {

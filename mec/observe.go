@@ -78,7 +78,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		up, down := w.radioTimes(i, pos, inBits, outBits)
 		c := &w.siteCost[i][t.workload]
 		// The queue drains while the input is on its way.
-		wait, compute := max(0, s.server.wait(now)-up), c.first+c.rest
+		wait, compute := max(0, w.seenWait(&s.server, now)-up), c.first+c.rest
 		o.Targets = append(o.Targets, policies.Target{
 			Kind:         policies.Edge,
 			Name:         s.name,
@@ -86,7 +86,7 @@ func (w *World) observe(now sim.Time, id int64) {
 			Distance:     d,
 			UplinkRate:   s.up.RateWith(s.up.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, pos, i))),
 			TransferTime: up + down,
-			QueueLen:     s.server.length(),
+			QueueLen:     w.seenLength(&s.server),
 			QueueWait:    wait,
 			ComputeTime:  compute,
 			FirstTime:    c.first,
@@ -103,7 +103,7 @@ func (w *World) observe(now sim.Time, id int64) {
 	wanIn := w.sc.Cloud.WAN.TransferTime(inBits)
 	wan := wanIn + w.sc.Cloud.WAN.TransferTime(outBits)
 	c := &w.cloudCost[t.workload]
-	wait, compute := max(0, w.cloud.wait(now)-up-wanIn), c.first+c.rest
+	wait, compute := max(0, w.seenWait(&w.cloud, now)-up-wanIn), c.first+c.rest
 	o.Targets = append(o.Targets, policies.Target{
 		Kind:         policies.Cloud,
 		Name:         "cloud",
@@ -111,7 +111,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		Distance:     d,
 		UplinkRate:   cell.up.RateWith(cell.up.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, pos, ph.cell))),
 		TransferTime: up + down + wan,
-		QueueLen:     w.cloud.length(),
+		QueueLen:     w.seenLength(&w.cloud),
 		QueueWait:    wait,
 		ComputeTime:  compute,
 		FirstTime:    c.first,
@@ -123,6 +123,35 @@ func (w *World) observe(now sim.Time, id int64) {
 
 	if w.sc.D2D != nil {
 		w.observePeers(now, t, ph, inBits, outBits)
+	}
+}
+
+// seenWait and seenLength are a server's state as a phone sees it: as it
+// is, or, with Scenario.StaleState, as it was reported at the last
+// report, the waiting work aged by the time since.
+func (w *World) seenWait(st *station, now sim.Time) float64 {
+	if w.sc.StaleState <= 0 {
+		return st.wait(now)
+	}
+	return max(0, st.reportWait-(now-st.reportAt).Seconds())
+}
+
+func (w *World) seenLength(st *station) int {
+	if w.sc.StaleState <= 0 {
+		return st.length()
+	}
+	return st.reportLen
+}
+
+// report takes every server's state for the phones to see, every
+// StaleState.
+func (w *World) report(now sim.Time) {
+	for i := range w.sites {
+		w.sites[i].server.takeReport(now)
+	}
+	w.cloud.takeReport(now)
+	if next := now + w.sc.StaleState; next < w.sc.Duration || w.open > 0 {
+		w.k.Schedule(next, w, evReport, 0)
 	}
 }
 

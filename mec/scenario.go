@@ -70,6 +70,11 @@ type Scenario struct {
 	// nil keeps equal shares.
 	Scheduler *topology.Scheduling
 	RBHz      float64
+
+	// StaleState, when positive, shows phones the edge servers' and the
+	// cloud's queues as reported every StaleState, not as they are: what a
+	// real phone learns from periodic load reports.
+	StaleState sim.Time
 }
 
 // Mobility says how phones move.

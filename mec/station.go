@@ -54,6 +54,15 @@ type station struct {
 	// otherwise every phone would see the same idle server and herd to it.
 	incoming     int
 	incomingWork float64
+
+	// The last report of the state, for phones that see it late.
+	reportLen  int
+	reportWait float64
+	reportAt   sim.Time
+}
+
+func (s *station) takeReport(now sim.Time) {
+	s.reportLen, s.reportWait, s.reportAt = s.length(), s.wait(now), now
 }
 
 func newStation(servers int, d Discipline, limit, batch, llmBatch int) station {

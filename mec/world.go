@@ -37,6 +37,7 @@ const (
 	evTurn                      // session ID's next prompt
 	evDAGReady                  // DAG subtask ID's inputs are at its place
 	evDAGOut                    // an exit output of DAG job ID is back at the phone
+	evReport                    // the servers report their state to the phones
 )
 
 // where a task runs.
@@ -346,6 +347,9 @@ func (w *World) Run(policyName string) ([]results.Task, error) {
 			w.k.Schedule(d.Recluster, w, evRecluster, 0)
 		}
 	}
+	if w.sc.StaleState > 0 {
+		w.report(0)
+	}
 	fadingMoves := w.sc.Fading && w.sc.Scheduler == nil
 	if (w.sc.Mobility.moving() || fadingMoves || w.sc.Interference) && w.sc.LinkRefresh > 0 {
 		w.k.Schedule(w.sc.LinkRefresh, w, evRefresh, 0)
@@ -423,6 +427,8 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.dagReady(ev.At, ev.ID)
 	case evDAGOut:
 		w.dagOut(ev.At, int(ev.ID))
+	case evReport:
+		w.report(ev.At)
 	default:
 		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
 	}

@@ -1012,3 +1012,17 @@ func TestTokenHistogram(t *testing.T) {
 		t.Errorf("share of 10-token outputs %.3f, want 0.25", frac)
 	}
 }
+
+// TestStaleServerState checks late load reports: phones that see the
+// edge queue as it was half a second ago herd to it, and greedy-latency
+// does worse than with fresh state.
+func TestStaleServerState(t *testing.T) {
+	sc := edgeHeavy(FIFO, 0, false, 1)
+	fresh := results.Summarize("test", run(t, sc, sim.NewStreams(3), policies.GreedyLatency{}))
+	sc.StaleState = 500 * sim.Millisecond
+	stale := results.Summarize("test", run(t, sc, sim.NewStreams(3), policies.GreedyLatency{}))
+	if !(stale.MeanLatency > fresh.MeanLatency) {
+		t.Errorf("mean latency with stale state %.5f s, fresh %.5f s: want stale worse", stale.MeanLatency, fresh.MeanLatency)
+	}
+	t.Logf("fresh %.2f ms, stale (500 ms) %.2f ms", 1e3*fresh.MeanLatency, 1e3*stale.MeanLatency)
+}
