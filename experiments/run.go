@@ -318,9 +318,18 @@ func (e Env) runOne(c *Config, opt Options) (*Outcome, error) {
 	return out, nil
 }
 
+// oracleRuns bounds the oracle's search: beyond it, the scenario is too
+// big for exhaustive search.
+const oracleRuns = 100000
+
 func (e Env) runPolicy(sc *mec.Scenario, streams sim.Streams, name string, progress func(sim.Time)) ([]results.Task, error) {
-	p, err := e.Policies.New(name, policies.Env{Rand: streams.Rand("policy/" + name)})
-	if err != nil {
+	var p policies.Policy
+	var err error
+	if name == "oracle" {
+		if p, _, err = mec.Oracle(sc, streams, oracleRuns); err != nil {
+			return nil, err
+		}
+	} else if p, err = e.Policies.New(name, policies.Env{Rand: streams.Rand("policy/" + name)}); err != nil {
 		return nil, err
 	}
 	w, err := mec.NewWorld(sc, streams, p)

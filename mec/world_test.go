@@ -1026,3 +1026,35 @@ func TestStaleServerState(t *testing.T) {
 	}
 	t.Logf("fresh %.2f ms, stale (500 ms) %.2f ms", 1e3*fresh.MeanLatency, 1e3*stale.MeanLatency)
 }
+
+// TestOracleIsNeverBeaten checks the oracle on tiny scenarios: two phones
+// with a few tasks each, where every placement sequence can be tried; no
+// built-in policy does better than the sequence it finds.
+func TestOracleIsNeverBeaten(t *testing.T) {
+	for seed := range uint64(3) {
+		sc := testScenario(2, 1, 3*sim.Second)
+		sc.Workloads[0].Rate = 1.2
+		streams := sim.NewStreams(100 + seed)
+		oracle, best, err := Oracle(sc, streams, 200000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := OracleCost(run(t, sc, streams, oracle)); math.Abs(got-best) > 1e-12 {
+			t.Fatalf("seed %d: replaying the oracle gives %v, its search found %v", seed, got, best)
+		}
+		reg := policies.Builtin()
+		for _, name := range reg.Names() {
+			if name == "oracle" {
+				continue
+			}
+			p, err := reg.New(name, policies.Env{Rand: streams.Rand("policy/" + name)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := OracleCost(run(t, sc, streams, p)); c < best-1e-12 {
+				t.Errorf("seed %d: %s (%.6f s) beats the oracle (%.6f s)", seed, name, c, best)
+			}
+		}
+		t.Logf("seed %d: %d decisions, oracle mean latency %.2f ms", seed, len(oracle.Choices), 1e3*best)
+	}
+}

@@ -97,13 +97,20 @@ func TestEmptyObservationIsAnError(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := Builtin()
-	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "d2d-greedy", "edge-least-loaded", "min-energy", "weighted", "deadline-eft", "lyapunov"}
+	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "d2d-greedy", "edge-least-loaded", "min-energy", "weighted", "deadline-eft", "oracle", "lyapunov"}
 	if got := r.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
 	env := Env{Rand: rand.New(rand.NewPCG(1, 1))}
 	for _, name := range want {
-		if _, err := r.New(name, env); err != nil {
+		_, err := r.New(name, env)
+		if name == "oracle" { // built per scenario by package mec
+			if err == nil {
+				t.Error("oracle built without a scenario")
+			}
+			continue
+		}
+		if err != nil {
 			t.Errorf("New(%q): %v", name, err)
 		}
 	}

@@ -54,6 +54,9 @@ func Builtin() *Registry {
 			&Knob{Name: "omega", Values: []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1},
 				New: func(_ Env, v float64) (Policy, error) { return Weighted{Omega: v}, nil }}},
 		{"deadline-eft", "earliest finish among targets meeting the deadline, else least late", func(Env) (Policy, error) { return DeadlineEFT{}, nil }, nil},
+		{"oracle", "exhaustive search over every placement sequence (tiny scenarios only)", func(Env) (Policy, error) {
+			return nil, fmt.Errorf("oracle searches a whole scenario: run it from an experiment (package experiments builds it with mec.Oracle)")
+		}, nil},
 		// V = 1 per second against a 50 mJ budget per task: a vision task's
 		// radio energy on a typical phone (README, quickstart) is of that order.
 		{"lyapunov", "drift-plus-penalty over each phone's energy queue (V = 1, budget 50 mJ per task)", func(Env) (Policy, error) { return NewLyapunov(1, 0.05), nil },

@@ -12,6 +12,9 @@ import (
 func TestBuiltins(t *testing.T) {
 	reg := policies.Builtin()
 	for _, name := range reg.Names() {
+		if name == "oracle" {
+			continue // built per scenario by package mec, checked there
+		}
 		t.Run(name, func(t *testing.T) {
 			policytest.Run(t, func() policies.Policy {
 				p, err := reg.New(name, policies.Env{Rand: rand.New(rand.NewPCG(7, 7))})
