@@ -218,6 +218,7 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 		OutputBytes: st.OutputBytes, Deadline: w.sc.Workloads[t.workload].Deadline}
 	o.Device = policies.Device{Index: int(t.phone), X: pos.X, Y: pos.Y, QueueLen: ph.cpu.length(),
 		Cell: ph.cell, CellUsers: w.sites[ph.cell].up.Active()}
+	w.deviceState(now, ph)
 	o.Targets = o.Targets[:0]
 	w.places = w.places[:0]
 	add := func(kind policies.TargetKind, name string, index, place int, dist float64, cost func() float64, stn *station) {

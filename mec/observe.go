@@ -49,6 +49,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		Cell:      ph.cell,
 		CellUsers: w.sites[ph.cell].up.Active(),
 	}
+	w.deviceState(now, ph)
 	o.Targets = o.Targets[:0]
 	w.places = w.places[:0]
 	w.placeCost = w.placeCost[:0]
@@ -123,6 +124,19 @@ func (w *World) observe(now sim.Time, id int64) {
 
 	if w.sc.D2D != nil {
 		w.observePeers(now, t, ph, inBits, outBits)
+	}
+}
+
+// deviceState fills the observation's battery and thermal state of ph.
+func (w *World) deviceState(now sim.Time, ph *phone) {
+	d := &w.obs.Device
+	d.Battery, d.Throttle = ph.battery.Fraction(), 1
+	if ph.thermal.Enabled() {
+		th := ph.thermal
+		if now > ph.thermalAt {
+			th.Advance(w.sc.PhoneCPU.Host().BasePowerW, (now - ph.thermalAt).Seconds())
+		}
+		d.TempC, d.Throttle = th.TempC, th.ClockScale()
 	}
 }
 

@@ -60,6 +60,9 @@ type Device struct {
 	QueueLen  int     // tasks waiting for or running on the local processor
 	Cell      int     // index of the edge server whose cell serves the phone, or -1
 	CellUsers int     // uploads under way in that cell
+	Battery   float64 // state of charge in [0, 1] (1 on mains power)
+	TempC     float64 // SoC temperature, °C (0 when the device has no thermal model)
+	Throttle  float64 // fraction of full clock the SoC runs at now, in (0, 1]
 }
 
 // Target is one place the task could run, with the quantities a policy
