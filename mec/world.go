@@ -598,22 +598,6 @@ func (w *World) d2dDownDone(now sim.Time, ref int64) {
 	w.arrived(now, id, part)
 }
 
-func (w *World) costAt(t *task) *costs {
-	switch {
-	case t.place == placeLocal || w.isPeer(t.place):
-		return &w.local[t.workload]
-	case t.place == placeCloud:
-		return &w.cloudCost[t.workload]
-	}
-	switch t.place {
-	case placeLocal:
-		return &w.local[t.workload]
-	case placeCloud:
-		return &w.cloudCost[t.workload]
-	}
-	return &w.siteCost[t.place][t.workload]
-}
-
 func (w *World) startUplink(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	ph := &w.phones[t.phone]
