@@ -1182,17 +1182,21 @@ func (w *World) refresh(now sim.Time) {
 	}
 	for si := range w.sites {
 		s := &w.sites[si]
+		// Indexed loops rather than Each: a closure here would allocate on
+		// every refresh.
 		changed := false
-		s.up.Each(func(id int64) {
+		for k := range s.up.Active() {
+			id := s.up.Flow(k)
 			changed = s.up.SetReceived(now, id, w.rxW(w.sc.TxPowerDBm, int(w.tasks[id].phone), si)) || changed
-		})
+		}
 		if changed {
 			s.upEvent = w.reschedule(s.upEvent, &s.up, evUplinkDone, si)
 		}
 		changed = false
-		s.down.Each(func(ref int64) {
+		for k := range s.down.Active() {
+			ref := s.down.Flow(k)
 			changed = s.down.SetReceived(now, ref, w.rxW(w.sc.BSPowerDBm, int(w.tasks[ref>>1].phone), si)) || changed
-		})
+		}
 		if changed {
 			s.dnEvent = w.reschedule(s.dnEvent, &s.down, evDownlinkDone, si)
 		}
@@ -1229,10 +1233,11 @@ func (w *World) interfere(now sim.Time) {
 			if sj == si {
 				continue
 			}
-			w.sites[sj].up.Each(func(id int64) {
-				ph := &w.phones[w.tasks[id].phone]
+			up := &w.sites[sj].up
+			for k := range up.Active() {
+				ph := &w.phones[w.tasks[up.Flow(k)].phone]
 				sum += topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, w.where(ph), si))
-			})
+			}
 		}
 		s := &w.sites[si]
 		if s.up.SetInterference(now, sum) {
@@ -1244,9 +1249,9 @@ func (w *World) interfere(now sim.Time) {
 	for si := range w.sites {
 		s := &w.sites[si]
 		changed := false
-		s.down.Each(func(ref int64) {
-			ph := &w.phones[w.tasks[ref>>1].phone]
-			pos := w.where(ph)
+		for k := range s.down.Active() {
+			ref := s.down.Flow(k)
+			pos := w.where(&w.phones[w.tasks[ref>>1].phone])
 			var sum float64
 			for sj := range w.sites {
 				if sj != si && w.sites[sj].down.Active() > 0 {
@@ -1254,7 +1259,7 @@ func (w *World) interfere(now sim.Time) {
 				}
 			}
 			changed = s.down.SetFlowInterference(now, ref, sum) || changed
-		})
+		}
 		if changed {
 			s.dnEvent = w.reschedule(s.dnEvent, &s.down, evDownlinkDone, si)
 		}

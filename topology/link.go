@@ -165,6 +165,10 @@ func (l *SharedLink) SetFlowInterference(now sim.Time, id int64, w float64) bool
 // Interference returns the interfering power set by SetInterference.
 func (l *SharedLink) Interference() float64 { return l.interference }
 
+// Flow returns the ID of the i-th transfer under way, in start order,
+// for 0 ≤ i < Active(): a way to visit them that allocates nothing.
+func (l *SharedLink) Flow(i int) int64 { return l.flows[i].id }
+
 // Each calls f for every transfer under way, in start order.
 func (l *SharedLink) Each(f func(id int64)) {
 	for i := range l.flows {
