@@ -38,6 +38,7 @@ const (
 	evDAGReady                  // DAG subtask ID's inputs are at its place
 	evDAGOut                    // an exit output of DAG job ID is back at the phone
 	evReport                    // the servers report their state to the phones
+	evKVReady                   // split LLM request ID's KV cache reached where it decodes
 )
 
 // where a task runs.
@@ -110,23 +111,29 @@ type task struct {
 	rxStart   sim.Time
 	txTime    sim.Time
 	rxTime    sim.Time
-	idleMark  float64 // phone's idleShare when the task went away
-	idleJ     float64 // the task's share of the phone's idle energy
-	peerJ     float64 // energy a D2D peer spent on the task
-	hoMark    int32   // the phone's handover count when the task arose
-	session   int32   // LLM session of the task, or -1
-	job       int32   // DAG job the task stands for or belongs to, or -1
-	sub       int32   // subtask index within the job, or -1 for the job's own row
-	turn      int16   // turn of the session
-	ctx       int32   // tokens of conversation before this turn's prompt
-	inBytes   float64 // bytes the task uploads where it runs
-	prompt    int32   // LLM: prompt tokens of this request
-	output    int32   // LLM: output tokens of this request
-	handovers int32   // handovers of the phone while the task was in flight
-	pending   int8    // deliveries still to reach the phone
-	refused   string  // why the task did not run: a results status, or "" if it ran
-	follower  bool    // computed in a batch led by another task
-	forwarded bool    // sent on to the cloud by a full edge server
+	idleMark  float64  // phone's idleShare when the task went away
+	idleJ     float64  // the task's share of the phone's idle energy
+	peerJ     float64  // energy a D2D peer spent on the task
+	hoMark    int32    // the phone's handover count when the task arose
+	split     bool     // an LLM request whose prefill and decode run in different places
+	decodeAt  int      // split request: where it decodes
+	decode    sim.Time // split LLM request: decode time at decodeAt
+	phase2    bool     // split LLM request: decoding, after the prefill
+	away      bool     // counted among the phone's tasks away
+	extraJ    float64  // phone energy outside the usual accounting (a split's local prefill and KV transfer)
+	session   int32    // LLM session of the task, or -1
+	job       int32    // DAG job the task stands for or belongs to, or -1
+	sub       int32    // subtask index within the job, or -1 for the job's own row
+	turn      int16    // turn of the session
+	ctx       int32    // tokens of conversation before this turn's prompt
+	inBytes   float64  // bytes the task uploads where it runs
+	prompt    int32    // LLM: prompt tokens of this request
+	output    int32    // LLM: output tokens of this request
+	handovers int32    // handovers of the phone while the task was in flight
+	pending   int8     // deliveries still to reach the phone
+	refused   string   // why the task did not run: a results status, or "" if it ran
+	follower  bool     // computed in a batch led by another task
+	forwarded bool     // sent on to the cloud by a full edge server
 	done      bool
 }
 
@@ -429,6 +436,8 @@ func (w *World) HandleEvent(ev sim.Event) {
 		w.dagOut(ev.At, int(ev.ID))
 	case evReport:
 		w.report(ev.At)
+	case evKVReady:
+		w.kvReady(ev.At, ev.ID)
 	default:
 		w.fail(fmt.Errorf("mec: unknown event kind %d", ev.Kind))
 	}
@@ -514,8 +523,25 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	}
 	c := &w.placeCost[d.Target]
 	t.inBytes = w.placeIn[d.Target]
+	if d.Split {
+		wl := &w.sc.Workloads[t.workload]
+		if wl.Kind != LLM || d.DecodeTarget < 0 || d.DecodeTarget >= len(w.places) || d.DecodeTarget == d.Target ||
+			w.isPeer(t.place) || w.isPeer(w.places[d.DecodeTarget]) {
+			w.fail(fmt.Errorf("task %d: policy split %s prefill at target %d and decode at %d of %d (LLM requests only, two different non-peer targets)",
+				id, wl.Kind, d.Target, d.DecodeTarget, len(w.places)))
+			return
+		}
+		dc := &w.placeCost[d.DecodeTarget]
+		if dc.fitErr != nil {
+			c = dc // refused below
+		}
+		t.split, t.decodeAt, t.decode = true, w.places[d.DecodeTarget], sim.Seconds(dc.rest)
+	}
 	if t.session >= 0 {
 		w.sessions[t.session].lastPlace = t.place
+		if t.split {
+			w.sessions[t.session].lastPlace = t.decodeAt // the KV cache ends there
+		}
 	}
 	if c.fitErr != nil {
 		// The model does not fit where the policy sent it: refused.
@@ -525,6 +551,9 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	}
 	t.first = sim.Seconds(c.first)
 	t.service = t.first + sim.Seconds(c.rest)
+	if t.split {
+		t.service = t.first // only the prefill here
+	}
 	if t.place != placeLocal {
 		st := w.stationOf(t)
 		st.incoming++
@@ -671,16 +700,24 @@ func (w *World) uplinkDone(now sim.Time, si int) {
 // goAway and comeBack bracket the time a task is away from its phone, for
 // the phone's idle energy.
 func (w *World) goAway(now sim.Time, ph *phone, t *task) {
+	if t.away {
+		return
+	}
 	w.accrueIdle(now, ph)
 	t.idleMark = ph.idleShare
+	t.away = true
 	ph.away++
 }
 
 func (w *World) comeBack(now sim.Time, ph *phone, t *task) {
+	if !t.away {
+		return
+	}
 	w.accrueIdle(now, ph)
-	t.idleJ = ph.idleShare - t.idleMark
+	t.idleJ += ph.idleShare - t.idleMark
+	t.away = false
 	ph.away--
-	w.drain(ph, t.idleJ)
+	w.drain(ph, ph.idleShare-t.idleMark)
 }
 
 // drain takes joules from the phone's battery.
@@ -877,11 +914,11 @@ func (w *World) stationOf(t *task) *station {
 func (w *World) enqueue(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	st := w.stationOf(t)
-	if t.place != placeLocal && !t.forwarded && t.job < 0 {
+	if t.place != placeLocal && !t.forwarded && t.job < 0 && !t.phase2 {
 		st.incoming--
 		st.incomingWork -= t.service.Seconds()
 	}
-	if w.llmBatching(st, t) && st.queue.len() == 0 && w.admit(now, st, t.place, id) {
+	if w.llmBatching(st, t) && !t.phase2 && st.queue.len() == 0 && w.admit(now, st, t.place, id) {
 		return
 	}
 	if st.full() && t.job < 0 { // a DAG job's subtasks are never turned away midway
@@ -919,7 +956,7 @@ func (w *World) overflow(now sim.Time, id int64) {
 // together with the queued tasks of the same vision model behind it, up
 // to the station's batch size: a batch reads the weights once.
 func (w *World) dispatch(now sim.Time, st *station) {
-	if head := &w.tasks[st.queue.peek()]; w.llmBatching(st, head) {
+	if head := &w.tasks[st.queue.peek()]; w.llmBatching(st, head) && !head.phase2 {
 		id := st.queue.pop()
 		st.queuedWork -= head.service.Seconds()
 		if !w.admit(now, st, head.place, id) {
@@ -961,9 +998,15 @@ func (w *World) dispatch(now sim.Time, st *station) {
 // follower in a batch finishes with its leader but frees no processor.
 func (w *World) startTask(now sim.Time, id int64, service sim.Time, follower bool) {
 	t := &w.tasks[id]
-	t.start = now
 	t.service = service
 	t.follower = follower
+	if t.phase2 {
+		// A split request's decoding: its first token is already on its
+		// way from where the prefill ran.
+		w.k.Schedule(now+service, w, evComputeDone, id)
+		return
+	}
+	t.start = now
 	if w.sc.Workloads[t.workload].Kind == LLM {
 		t.pending = 2
 		w.k.Schedule(now+t.first, w, evFirstDone, id)
@@ -1059,6 +1102,10 @@ func (w *World) computeDone(now sim.Time, id int64) {
 		w.subtaskDone(now, id)
 		return
 	}
+	if t.split && !t.phase2 {
+		w.moveKV(now, id)
+		return
+	}
 	part := w.lastPart(t)
 	if t.place == placeLocal {
 		w.arrived(now, id, part)
@@ -1114,6 +1161,13 @@ func (w *World) record(id int64, policy string) results.Task {
 	r.Latency = (t.finish - t.arrival).Seconds()
 	r.Met = r.Latency <= wl.Deadline
 	switch {
+	case t.split:
+		// A split request: the phone's radio and idle time, its part of
+		// the computing, and the KV cache's transfer.
+		r.Energy = w.sc.TxPowerW*t.txTime.Seconds() + w.sc.RxPowerW*t.rxTime.Seconds() + t.idleJ + t.extraJ
+		if t.place == placeLocal {
+			r.Energy += w.sc.PhoneCPU.Power() * t.service.Seconds()
+		}
 	case t.place == placeDAG:
 		r.Start = r.Arrival
 		r.Energy = w.jobs[t.job].energy
@@ -1303,4 +1357,45 @@ type session_ struct {
 	ctx             int // tokens of conversation so far
 	lastPlace       int // place of the previous turn; placeNone before the first
 	rng             *rand.Rand
+}
+
+// moveKV sends a split request's KV cache from where its prefill ran to
+// where it decodes: the prompt's (and conversation's) keys and values, at
+// the quantisation's KV size, over the same paths as DAG data.
+func (w *World) moveKV(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	wl := &w.sc.Workloads[t.workload]
+	bytes := float64(int(t.ctx)+int(t.prompt)) * wl.LLM.KVBytesPerToken(wl.Quant.KVBytes)
+	dt, energy, _ := w.dataTime(int(t.phone), t.place, t.decodeAt, bytes)
+	t.extraJ += energy
+	ph := &w.phones[t.phone]
+	w.drain(ph, energy)
+	if t.place == placeLocal && t.decodeAt != placeLocal {
+		w.goAway(now, ph, t) // the phone now waits for the rest
+	}
+	w.scheduleIn(now, dt, evKVReady, id, id)
+}
+
+// kvReady queues a split request's decoding where its KV cache now is.
+func (w *World) kvReady(now sim.Time, id int64) {
+	t := &w.tasks[id]
+	if t.place == placeLocal {
+		t.extraJ += w.sc.PhoneCPU.Power() * t.first.Seconds() // the prefill on the phone
+	}
+	t.place, t.phase2 = t.decodeAt, true
+	switch {
+	case t.place == placeLocal:
+		w.comeBack(now, &w.phones[t.phone], t)
+	case t.place == placeCloud:
+		t.link = w.phones[t.phone].cell
+	default:
+		t.link = t.place
+	}
+	t.first, t.service = 0, t.decode
+	st := w.stationOf(t)
+	st.queue.push(id, st.key(t.service, t.arrival+sim.Seconds(w.sc.Workloads[t.workload].Deadline)))
+	st.queuedWork += t.service.Seconds()
+	if st.busy < st.servers {
+		w.dispatch(now, st)
+	}
 }

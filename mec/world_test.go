@@ -1058,3 +1058,59 @@ func TestOracleIsNeverBeaten(t *testing.T) {
 		t.Logf("seed %d: %d decisions, oracle mean latency %.2f ms", seed, len(oracle.Choices), 1e3*best)
 	}
 }
+
+// splitter prefills on the phone and decodes at the edge.
+type splitter struct{}
+
+func (splitter) Decide(o *policies.Observation) (policies.Decision, error) {
+	for i := range o.Targets {
+		if o.Targets[i].Kind == policies.Edge {
+			return policies.Decision{Target: 0, Split: true, DecodeTarget: i}, nil
+		}
+	}
+	return policies.Decision{}, nil
+}
+
+// TestSplitPrefillAndDecode checks an LLM request split between places:
+// the phone prefills (the first token is there at once), the KV cache of
+// the prompt goes up to the edge, which decodes and sends the rest back.
+func TestSplitPrefillAndDecode(t *testing.T) {
+	sc := llmScenario(0.02)
+	wl := &sc.Workloads[0]
+	w, err := NewWorld(sc, sim.NewStreams(9), splitter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := w.where(&w.phones[0]).Dist(sc.Sites[0].Pos)
+	kvBits := 8 * 100 * wl.LLM.KVBytesPerToken(wl.Quant.KVBytes)
+	up := kvBits / sc.Channel.Rate(sc.UplinkHz, topology.ReceivedWatts(sc.TxPowerDBm, d))
+	downRest := 8 * 4 * 19 / sc.Channel.Rate(sc.DownlinkHz, topology.ReceivedWatts(sc.BSPowerDBm, d))
+	prefill := sc.PhoneCPU.Prefill(wl.LLM, wl.Quant, 100)
+	var decode float64
+	for j := 1; j < wl.OutputTokens; j++ {
+		decode += sc.Sites[0].Processor.Decode(wl.LLM, wl.Quant, 100+j)
+	}
+	tasks, err := w.Run("split")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for i, task := range tasks {
+		if task.Status != results.StatusOK || task.Place != "edge-0" {
+			t.Fatalf("task %d: %s at %s", task.ID, task.Status, task.Place)
+		}
+		if i > 0 && tasks[i-1].Finish > task.Arrival || i+1 < len(tasks) && tasks[i+1].Arrival < task.Finish {
+			continue
+		}
+		checked++
+		if math.Abs(task.TTFT-prefill) > 1e-8 {
+			t.Fatalf("task %d: TTFT %.9f, want the phone's prefill %.9f", task.ID, task.TTFT, prefill)
+		}
+		if want := prefill + up + decode + downRest; math.Abs(task.Latency-want) > 1e-8 {
+			t.Fatalf("task %d: latency %.9f, want %.9f", task.ID, task.Latency, want)
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d isolated tasks", checked)
+	}
+}

@@ -106,4 +106,10 @@ type Observation struct {
 // Decision names the chosen target by its index in Observation.Targets.
 type Decision struct {
 	Target int
+	// Split, for an LLM request, runs only the prefill at Target; its KV
+	// cache then moves to DecodeTarget (another index into
+	// Observation.Targets), which decodes and sends the rest of the
+	// output. The first token comes back from Target.
+	Split        bool
+	DecodeTarget int
 }
