@@ -49,12 +49,15 @@ type Area struct {
 // Phones configures the user equipment: how many, which SoC profile, and
 // the radio's power figures.
 type Phones struct {
-	Count      int     `toml:"count"`        // default 10
-	Processor  string  `toml:"processor"`    // devices catalogue preset; default "sd8gen3-cpu"
-	TxPowerDBm float64 `toml:"tx_power_dbm"` // radiated uplink power; default 23
-	TxPowerW   float64 `toml:"tx_power_w"`   // electrical power while transmitting; default 1.3
-	RxPowerW   float64 `toml:"rx_power_w"`   // electrical power while receiving; default 1.0
-	IdlePowerW float64 `toml:"idle_power_w"` // power while waiting for an offloaded result; default 0.1
+	Count     int    `toml:"count"`     // default 10
+	Processor string `toml:"processor"` // devices catalogue preset; default "sd8gen3-cpu"
+	// ExtraProcessors lists the phone's other processors as presets (e.g.
+	// ["sd8gen3-npu"]): more local targets, each with its own queue.
+	ExtraProcessors []string `toml:"extra_processors,omitempty"`
+	TxPowerDBm      float64  `toml:"tx_power_dbm"` // radiated uplink power; default 23
+	TxPowerW        float64  `toml:"tx_power_w"`   // electrical power while transmitting; default 1.3
+	RxPowerW        float64  `toml:"rx_power_w"`   // electrical power while receiving; default 1.0
+	IdlePowerW      float64  `toml:"idle_power_w"` // power while waiting for an offloaded result; default 0.1
 
 	// Mobility: "static" (default), "random-waypoint", "gauss-markov" or
 	// "trace". Random waypoint uses min/max speed and pause; Gauss–Markov

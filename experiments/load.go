@@ -198,6 +198,9 @@ func (c *Config) Validate(known Known) error {
 		v.add("phones.count", "must be between 1 and %d, got %d", maxPhones, p.Count)
 	}
 	v.known("phones.processor", "processor", "processors", p.Processor, known.Processors)
+	for i, x := range p.ExtraProcessors {
+		v.known(fmt.Sprintf("phones.extra_processors[%d]", i), "processor", "processors", x, known.Processors)
+	}
 	v.between("phones.tx_power_dbm", p.TxPowerDBm, minDBm, maxDBm)
 	v.nonNegative("phones.tx_power_w", p.TxPowerW)
 	v.nonNegative("phones.rx_power_w", p.RxPowerW)

@@ -189,7 +189,7 @@ count = 3
 		src: `policies = ["local"]
 phones.colour = "red"
 ` + rest,
-		want: `t.toml:2: phones.colour: unknown key; known keys in [phones]: count, processor, tx_power_dbm, tx_power_w, rx_power_w, idle_power_w, mobility, min_speed_mps, max_speed_mps, pause, mean_speed_mps, speed_std_mps, alpha, step, trace`,
+		want: `t.toml:2: phones.colour: unknown key; known keys in [phones]: count, processor, extra_processors, tx_power_dbm, tx_power_w, rx_power_w, idle_power_w, mobility, min_speed_mps, max_speed_mps, pause, mean_speed_mps, speed_std_mps, alpha, step, trace`,
 	}, {
 		name: "unknown key in an inline table",
 		src: `policies = ["local"]

@@ -66,6 +66,17 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("phones.processor: %w", err)
 	}
+	var extra []devices.Cost
+	for i, x := range c.Phones.ExtraProcessors {
+		pl, err := e.Processors.Preset(x)
+		if err != nil {
+			return nil, fmt.Errorf("phones.extra_processors[%d]: %w", i, err)
+		}
+		if pl.Device != phoneCPU.Device {
+			return nil, fmt.Errorf("phones.extra_processors[%d]: %s is on %s, the phone is a %s", i, x, pl.Device.Name, phoneCPU.Device.Name)
+		}
+		extra = append(extra, pl)
+	}
 	cloudCPU, err := e.Processors.Preset(c.Cloud.Processor)
 	if err != nil {
 		return nil, fmt.Errorf("cloud.processor: %w", err)
@@ -76,6 +87,7 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 		Height:     c.Area.Height,
 		Phones:     c.Phones.Count,
 		PhoneCPU:   phoneCPU,
+		PhoneExtra: extra,
 		TxPowerDBm: c.Phones.TxPowerDBm,
 		TxPowerW:   c.Phones.TxPowerW,
 		RxPowerW:   c.Phones.RxPowerW,

@@ -59,7 +59,7 @@ func (w *World) observe(now sim.Time, id int64) {
 	o.Targets = append(o.Targets, policies.Target{
 		Kind:        policies.Local,
 		Name:        "local",
-		Index:       -1,
+		Index:       0,
 		QueueLen:    ph.cpu.length(),
 		QueueWait:   ph.cpu.wait(now),
 		ComputeTime: lc.first + lc.rest,
@@ -69,6 +69,23 @@ func (w *World) observe(now sim.Time, id int64) {
 	})
 	w.places = append(w.places, placeLocal)
 	w.addCost(t, placeLocal, *lc, w.sc.PhoneCPU)
+	for k := range w.sc.PhoneExtra {
+		c, st := &w.localExtra[k][t.workload], &ph.extra[k]
+		cost := w.sc.PhoneExtra[k]
+		o.Targets = append(o.Targets, policies.Target{
+			Kind:        policies.Local,
+			Name:        w.localNames[k+1],
+			Index:       k + 1,
+			QueueLen:    st.length(),
+			QueueWait:   st.wait(now),
+			ComputeTime: c.first + c.rest,
+			FirstTime:   c.first,
+			Energy:      cost.Power() * (c.first + c.rest),
+			OutOfMemory: c.fitErr != nil,
+		})
+		w.places = append(w.places, placeLocalBase-(k+1))
+		w.addCost(t, placeLocalBase-(k+1), *c, cost)
+	}
 
 	for i := range w.sites {
 		s := &w.sites[i]
@@ -312,6 +329,9 @@ func (sc *Scenario) check() error {
 		}
 	}
 	procErr("phone processor", sc.PhoneCPU)
+	for k, c := range sc.PhoneExtra {
+		procErr(fmt.Sprintf("phone processor %d", k+1), c)
+	}
 	procErr("cloud processor", sc.Cloud.Processor)
 	for i, s := range sc.Sites {
 		procErr(fmt.Sprintf("site %d processor", i), s.Processor)

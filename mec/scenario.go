@@ -20,10 +20,14 @@ type Scenario struct {
 	Width, Height float64 // area in which phones are placed uniformly, metres
 	Phones        int
 	PhoneCPU      devices.Cost // the phone's processor and engine for its own tasks
-	TxPowerDBm    float64      // radiated uplink power
-	TxPowerW      float64      // electrical power while transmitting
-	RxPowerW      float64      // electrical power while receiving
-	IdlePowerW    float64      // power while waiting for an offloaded result
+	// PhoneExtra lists the phone's other processors (an NPU, a GPU, a
+	// GPU+NPU pair, each with its engine): more local targets, each with
+	// its own queue, sharing the phone's thermal state and battery.
+	PhoneExtra []devices.Cost
+	TxPowerDBm float64 // radiated uplink power
+	TxPowerW   float64 // electrical power while transmitting
+	RxPowerW   float64 // electrical power while receiving
+	IdlePowerW float64 // power while waiting for an offloaded result
 
 	UplinkHz   float64 // bandwidth of each cell's uplink, shared by its uploads
 	DownlinkHz float64 // bandwidth of each cell's downlink, shared by its downloads

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/mecsim/mecsim/d2d"
 	"github.com/mecsim/mecsim/devices"
@@ -43,10 +44,13 @@ const (
 
 // where a task runs.
 const (
-	placeDAG   = -4 // a DAG job's own row: its subtasks run in several places
-	placeNone  = -3 // refused before any decision
-	placeLocal = -2
-	placeCloud = -1
+	placeDAG = -4 // a DAG job's own row: its subtasks run in several places
+	// placeLocalBase-k is the phone's k-th extra processor (Scenario.
+	// PhoneExtra[k-1]); placeLocal is its first.
+	placeLocalBase = -100
+	placeNone      = -3 // refused before any decision
+	placeLocal     = -2
+	placeCloud     = -1
 	// 0, 1, … are edge sites.
 )
 
@@ -60,6 +64,8 @@ type phone struct {
 	cpu  station
 
 	sessions int // LLM sessions begun on the phone
+
+	extra []station // the phone's other processors (Scenario.PhoneExtra)
 
 	upBusy, downBusy   bool
 	upQueue, downQueue fifo // tasks, and delivery refs, waiting for the radio
@@ -152,6 +158,8 @@ type World struct {
 
 	// per workload: costs on the phone, at each site, in the cloud
 	local, cloudCost []costs
+	localExtra       [][]costs // per extra local processor, per workload
+	localNames       []string  // place names of the phone's processors
 	siteCost         [][]costs
 
 	ch   channel
@@ -225,6 +233,19 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	for i := range w.siteCost {
 		w.siteCost[i] = make([]costs, len(sc.Workloads))
 	}
+	w.localNames = []string{"local"}
+	w.localExtra = make([][]costs, len(sc.PhoneExtra))
+	for k, c := range sc.PhoneExtra {
+		name := c.Name()
+		if i := strings.IndexByte(name, '/'); i >= 0 {
+			name = name[i+1:] // "device/processor@engine" → "processor@engine"
+		}
+		w.localNames = append(w.localNames, "local-"+name)
+		w.localExtra[k] = make([]costs, len(sc.Workloads))
+		for j := range sc.Workloads {
+			w.localExtra[k][j] = costsOf(&sc.Workloads[j], c)
+		}
+	}
 	for j := range sc.Workloads {
 		wl := &sc.Workloads[j]
 		w.local[j] = costsOf(wl, sc.PhoneCPU)
@@ -252,12 +273,14 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		}
 		host := sc.PhoneCPU.Host()
 		ph := phone{
-			mob: mob, cpu: station{servers: 1},
+			mob: mob, cpu: station{servers: 1}, extra: make([]station, len(sc.PhoneExtra)),
 			thermal: devices.NewThermalState(host.Thermal),
 			battery: devices.NewBatteryState(host.Battery),
 		}
+		for k := range ph.extra {
+			ph.extra[k].servers = 1
+		}
 		pos := mob.Position(0)
-		w.phones[i] = ph // for where()
 		ph.cell = topology.BestCell(w.cellPowers(pos))
 		if sc.Mobility.moving() {
 			if ph.ho, err = topology.NewHandover(sc.Handover); err != nil {
@@ -554,13 +577,13 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	if t.split {
 		t.service = t.first // only the prefill here
 	}
-	if t.place != placeLocal {
+	if !isLocal(t.place) {
 		st := w.stationOf(t)
 		st.incoming++
 		st.incomingWork += t.service.Seconds()
 	}
 	switch {
-	case t.place == placeLocal:
+	case isLocal(t.place):
 		w.enqueue(now, id)
 	case t.place == placeCloud:
 		t.link = w.phones[t.phone].cell
@@ -898,9 +921,30 @@ func (w *World) reschedule(old sim.EventID, l *topology.SharedLink, kind int32, 
 	return w.k.Schedule(at, w, kind, int64(si))
 }
 
+// isLocal reports whether place is one of the phone's own processors, and
+// localIndex which: 0 for the first, k for PhoneExtra[k-1].
+func isLocal(place int) bool { return place == placeLocal || place < placeLocalBase }
+func localIndex(place int) int {
+	if place == placeLocal {
+		return 0
+	}
+	return placeLocalBase - place
+}
+
+// localCost is the phone's k-th processor.
+func (w *World) localCost(k int) devices.Cost {
+	if k == 0 {
+		return w.sc.PhoneCPU
+	}
+	return w.sc.PhoneExtra[k-1]
+}
+
 func (w *World) stationOf(t *task) *station {
 	if w.isPeer(t.place) {
 		return &w.runner(t).cpu
+	}
+	if t.place < placeLocalBase {
+		return &w.phones[t.phone].extra[localIndex(t.place)-1]
 	}
 	switch t.place {
 	case placeLocal:
@@ -914,7 +958,7 @@ func (w *World) stationOf(t *task) *station {
 func (w *World) enqueue(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	st := w.stationOf(t)
-	if t.place != placeLocal && !t.forwarded && t.job < 0 && !t.phase2 {
+	if !isLocal(t.place) && !t.forwarded && t.job < 0 && !t.phase2 {
 		st.incoming--
 		st.incomingWork -= t.service.Seconds()
 	}
@@ -967,7 +1011,7 @@ func (w *World) dispatch(now sim.Time, st *station) {
 	lead := st.queue.pop()
 	t := &w.tasks[lead]
 	st.queuedWork -= t.service.Seconds()
-	if t.place == placeLocal || w.isPeer(t.place) {
+	if isLocal(t.place) || w.isPeer(t.place) {
 		w.heat(now, lead)
 	}
 	service := t.service
@@ -1035,6 +1079,9 @@ func (w *World) processorAt(t *task) devices.Cost {
 	if w.isPeer(t.place) {
 		return w.sc.PhoneCPU
 	}
+	if isLocal(t.place) {
+		return w.localCost(localIndex(t.place))
+	}
 	switch t.place {
 	case placeLocal:
 		return w.sc.PhoneCPU
@@ -1060,7 +1107,7 @@ func (w *World) heat(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	ph := w.runner(t)
 	host := w.sc.PhoneCPU.Host()
-	power := w.sc.PhoneCPU.Power()
+	power := w.processorAt(t).Power()
 	if ph.thermal.Enabled() {
 		// The task's own work at full clock (t.first and t.service as
 		// decided), stretched by the throttling.
@@ -1081,7 +1128,7 @@ func (w *World) heat(now sim.Time, id int64) {
 // firstDone sends an LLM's first token on its way as soon as the prefill
 // has produced it.
 func (w *World) firstDone(now sim.Time, id int64) {
-	if w.tasks[id].place == placeLocal {
+	if isLocal(w.tasks[id].place) {
 		w.arrived(now, id, 0)
 		return
 	}
@@ -1107,7 +1154,7 @@ func (w *World) computeDone(now sim.Time, id int64) {
 		return
 	}
 	part := w.lastPart(t)
-	if t.place == placeLocal {
+	if isLocal(t.place) {
 		w.arrived(now, id, part)
 		return
 	}
@@ -1126,6 +1173,8 @@ func (w *World) record(id int64, policy string) results.Task {
 		place = "dag"
 	case t.place == placeLocal:
 		place = "local"
+	case isLocal(t.place):
+		place = w.localNames[localIndex(t.place)]
 	case t.place == placeCloud:
 		place = "cloud"
 	case w.isPeer(t.place):
@@ -1165,8 +1214,8 @@ func (w *World) record(id int64, policy string) results.Task {
 		// A split request: the phone's radio and idle time, its part of
 		// the computing, and the KV cache's transfer.
 		r.Energy = w.sc.TxPowerW*t.txTime.Seconds() + w.sc.RxPowerW*t.rxTime.Seconds() + t.idleJ + t.extraJ
-		if t.place == placeLocal {
-			r.Energy += w.sc.PhoneCPU.Power() * t.service.Seconds()
+		if isLocal(t.place) {
+			r.Energy += w.processorAt(t).Power() * t.service.Seconds()
 		}
 	case t.place == placeDAG:
 		r.Start = r.Arrival
@@ -1174,8 +1223,8 @@ func (w *World) record(id int64, policy string) results.Task {
 		if cp := w.criticalPathLocal(int(t.job)); cp > 0 {
 			r.Slowdown = r.Latency / cp
 		}
-	case t.place == placeLocal:
-		r.Energy = w.sc.PhoneCPU.Power() * t.service.Seconds()
+	case isLocal(t.place):
+		r.Energy = w.processorAt(t).Power() * t.service.Seconds()
 	case w.isPeer(t.place):
 		// The requester's radio and idle time, and all the peer spent.
 		link := &w.sc.D2D.Link
@@ -1366,11 +1415,18 @@ func (w *World) moveKV(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	wl := &w.sc.Workloads[t.workload]
 	bytes := float64(int(t.ctx)+int(t.prompt)) * wl.LLM.KVBytesPerToken(wl.Quant.KVBytes)
-	dt, energy, _ := w.dataTime(int(t.phone), t.place, t.decodeAt, bytes)
+	from, to := t.place, t.decodeAt
+	if isLocal(from) {
+		from = placeLocal // the phone's processors share its memory
+	}
+	if isLocal(to) {
+		to = placeLocal
+	}
+	dt, energy, _ := w.dataTime(int(t.phone), from, to, bytes)
 	t.extraJ += energy
 	ph := &w.phones[t.phone]
 	w.drain(ph, energy)
-	if t.place == placeLocal && t.decodeAt != placeLocal {
+	if isLocal(t.place) && !isLocal(t.decodeAt) {
 		w.goAway(now, ph, t) // the phone now waits for the rest
 	}
 	w.scheduleIn(now, dt, evKVReady, id, id)
@@ -1379,12 +1435,12 @@ func (w *World) moveKV(now sim.Time, id int64) {
 // kvReady queues a split request's decoding where its KV cache now is.
 func (w *World) kvReady(now sim.Time, id int64) {
 	t := &w.tasks[id]
-	if t.place == placeLocal {
-		t.extraJ += w.sc.PhoneCPU.Power() * t.first.Seconds() // the prefill on the phone
+	if isLocal(t.place) {
+		t.extraJ += w.processorAt(t).Power() * t.first.Seconds() // the prefill on the phone
 	}
 	t.place, t.phase2 = t.decodeAt, true
 	switch {
-	case t.place == placeLocal:
+	case isLocal(t.place):
 		w.comeBack(now, &w.phones[t.phone], t)
 	case t.place == placeCloud:
 		t.link = w.phones[t.phone].cell

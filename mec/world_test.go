@@ -1114,3 +1114,35 @@ func TestSplitPrefillAndDecode(t *testing.T) {
 		t.Errorf("only %d isolated tasks", checked)
 	}
 }
+
+// TestSeveralLocalProcessors checks a phone with a second processor ten
+// times faster (an NPU beside the CPU): each is a local target with its
+// own queue; greedy-latency sends the work to the fast one, and under a
+// load the fast one alone cannot carry, uses both.
+func TestSeveralLocalProcessors(t *testing.T) {
+	sc := testScenario(1, 5, 20*sim.Second)
+	sc.PhoneExtra = []devices.Cost{computeBound("npu", 0.002, 1)}
+	sc.Sites[0].Coverage = 1 // keep the edge out of reach
+	sc.Sites[0].Pos = topology.Point{X: 1e4, Y: 1e4}
+	sc.Width, sc.Height = 100, 100
+	sc.Sites[0].Pos = topology.Point{X: 5000, Y: 5000}
+	count := func(tasks []results.Task) map[string]int {
+		m := map[string]int{}
+		for _, task := range tasks {
+			m[task.Place]++
+		}
+		return m
+	}
+	light := count(run(t, sc, sim.NewStreams(1), policies.GreedyLatency{}))
+	if light["local-p@test"] == 0 || light["local"] > light["local-p@test"]/10 {
+		t.Errorf("light load: %v, want nearly all on the fast processor", light)
+	}
+	sc.Workloads[0].Rate = 700 // 1.4 × what the fast processor alone serves
+	heavy := count(run(t, sc, sim.NewStreams(1), policies.GreedyLatency{}))
+	if heavy["local"] == 0 || heavy["local-p@test"] == 0 {
+		t.Errorf("heavy load: %v, want both processors used", heavy)
+	}
+	if first := count(run(t, sc, sim.NewStreams(1), policies.AlwaysLocal{})); len(first) != 1 || first["local"] == 0 {
+		t.Errorf("local policy: %v, want the first processor only", first)
+	}
+}

@@ -71,8 +71,8 @@ type Device struct {
 // could compute, not what will happen.
 type Target struct {
 	Kind  TargetKind
-	Name  string // "local", "edge-0", …, "cloud", "peer-17"; stable across a run
-	Index int    // edge server index for Kind == Edge, the peer phone's index for D2D, else -1
+	Name  string // "local", "local-npu@qnn" (another processor of the phone), "edge-0", …, "cloud", "peer-17"; stable across a run
+	Index int    // for Local the phone's processor (0 its first), for Edge the server, for D2D the peer phone; -1 for the cloud
 
 	Distance     float64 // metres from the phone to the serving site (0 for local)
 	UplinkRate   float64 // bit/s the upload would get if it started now (0 for local)
