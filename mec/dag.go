@@ -2,6 +2,7 @@ package mec
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/mecsim/mecsim/policies"
 	"github.com/mecsim/mecsim/sim"
@@ -23,7 +24,9 @@ import (
 // task.
 type job struct {
 	dag         workloads.DAG
-	head        int64   // the task that stands for the job in results
+	head        int64     // the task that stands for the job in results
+	rank        []float64 // HEFT upward rank of each subtask
+	level       []int
 	place       []int   // where each subtask runs, once placed
 	parentsLeft []int   // parents of each subtask not yet done
 	outputsLeft int     // exit outputs not yet back at the phone
@@ -50,10 +53,21 @@ func (w *World) newJob(now sim.Time, head int64) {
 		j.place[i] = placeNone
 	}
 	j.outputsLeft = len(g.Exits())
+	j.rank = g.UpwardRank(func(s int) float64 { return w.sc.PhoneCPU.Compute(g.Tasks[s].Ops) },
+		func(workloads.Edge) float64 { return 0 })
+	j.level = g.Levels()
 	t.job = int32(len(w.jobs))
 	w.jobs = append(w.jobs, j)
-	for _, e := range g.Entries() {
-		w.readySubtask(now, int(t.job), e)
+	w.readyAll(now, int(t.job), g.Entries())
+}
+
+// readyAll places subtasks that became ready together, the highest
+// upward rank first (HEFT's order), ties by index.
+func (w *World) readyAll(now sim.Time, ji int, subs []int) {
+	rank := w.jobs[ji].rank
+	sort.SliceStable(subs, func(a, b int) bool { return rank[subs[a]] > rank[subs[b]] })
+	for _, s := range subs {
+		w.readySubtask(now, ji, s)
 	}
 }
 
@@ -157,13 +171,15 @@ func (w *World) subtaskDone(now sim.Time, id int64) {
 		j.busy += t.service.Seconds()
 	}
 	w.finishTask(now, t)
+	var ready []int
 	for _, c := range j.dag.Tasks[s].Children {
 		j.parentsLeft[c]--
 		if j.parentsLeft[c] == 0 {
-			w.readySubtask(now, ji, c)
-			j = &w.jobs[ji]
+			ready = append(ready, c)
 		}
 	}
+	w.readyAll(now, ji, ready)
+	j = &w.jobs[ji]
 	if len(j.dag.Tasks[s].Children) == 0 {
 		out, energy, radio := w.dataTime(int(w.tasks[j.head].phone), j.place[s], placeLocal, j.dag.Tasks[s].OutputBytes)
 		j.energy += energy
@@ -215,7 +231,8 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 		inBytes = st.InputBytes
 	}
 	o.Task = policies.Task{ID: id, Kind: "dag", Model: "dag", Ops: st.Ops, InputBytes: inBytes,
-		OutputBytes: st.OutputBytes, Deadline: w.sc.Workloads[t.workload].Deadline}
+		OutputBytes: st.OutputBytes, Deadline: w.sc.Workloads[t.workload].Deadline,
+		DAGJob: j.head, Subtask: int(t.sub), Level: j.level[t.sub], Rank: j.rank[t.sub], Children: len(st.Children)}
 	o.Device = policies.Device{Index: int(t.phone), X: pos.X, Y: pos.Y, QueueLen: ph.cpu.length(),
 		Cell: ph.cell, CellUsers: w.sites[ph.cell].up.Active()}
 	w.deviceState(now, ph)

@@ -1146,3 +1146,41 @@ func TestSeveralLocalProcessors(t *testing.T) {
 		t.Errorf("local policy: %v, want the first processor only", first)
 	}
 }
+
+// rankRecorder runs everything locally and records the DAG subtasks'
+// ranks in decision order.
+type rankRecorder struct{ ranks *[]float64 }
+
+func (r rankRecorder) Decide(o *policies.Observation) (policies.Decision, error) {
+	*r.ranks = append(*r.ranks, o.Task.Rank)
+	return policies.Decision{Target: 0}, nil
+}
+
+// TestDAGSubtasksInRankOrder checks HEFT's order: the children of a fork,
+// ready at once, are decided in decreasing upward rank.
+func TestDAGSubtasksInRankOrder(t *testing.T) {
+	sc := testScenario(1, 0.01, 100*sim.Second)
+	sc.Workloads = []Workload{{Kind: DAG, Rate: 0.01, Deadline: 10, Job: workloads.LayeredDAG{
+		Layers: 2, Width: workloads.IntRange{Min: 4, Max: 4}, FanOut: workloads.IntRange{Min: 4, Max: 4}, OneEntry: true,
+		Ops:         workloads.UniformRange{Min: 1e7, Max: 1e9},
+		EdgeBytes:   workloads.UniformRange{Min: 1, Max: 1},
+		InputBytes:  workloads.UniformRange{Min: 0, Max: 0},
+		OutputBytes: workloads.UniformRange{Min: 0, Max: 0},
+	}}}
+	var ranks []float64
+	tasks := run(t, sc, sim.NewStreams(2), rankRecorder{&ranks})
+	if len(tasks) == 0 || len(ranks) != 5*len(tasks) {
+		t.Fatalf("%d jobs, %d decisions", len(tasks), len(ranks))
+	}
+	for j := 0; j < len(ranks); j += 5 {
+		children := ranks[j+1 : j+5]
+		for k := 1; k < len(children); k++ {
+			if children[k] > children[k-1] {
+				t.Fatalf("job %d: children decided in ranks %v, want decreasing", j/5, children)
+			}
+		}
+		if ranks[j] < children[0] {
+			t.Errorf("job %d: the entry's rank %v below a child's %v", j/5, ranks[j], children[0])
+		}
+	}
+}

@@ -46,6 +46,16 @@ type Task struct {
 	OutputBytes float64 // bytes of the result (all output tokens for an LLM)
 	Deadline    float64 // relative deadline for the whole task, seconds
 
+	// DAG subtasks only: the job, the subtask's index and level (0 for
+	// entry subtasks), and its HEFT upward rank (the longest path from it
+	// to an exit, with phone compute times and no transfers): subtasks
+	// ready at once are decided in decreasing rank.
+	DAGJob   int64
+	Subtask  int
+	Level    int
+	Rank     float64
+	Children int // subtasks that wait for this one
+
 	// LLM requests only.
 	PromptTokens int
 	OutputTokens int
