@@ -171,7 +171,7 @@ type World struct {
 	clusterPos  []topology.Point // scratch for re-clustering
 	peerNames   []string         // "peer-N" for each phone
 
-	sessions  []session_
+	sessions  []conversation
 	jobs      []job
 	streams   sim.Streams
 	tokenRand []*rand.Rand // per phone × workload, for workloads whose token counts vary
@@ -479,7 +479,7 @@ func (w *World) arrive(now sim.Time) {
 		session = int32(len(w.sessions))
 		n := w.phones[phone].sessions
 		w.phones[phone].sessions++
-		w.sessions = append(w.sessions, session_{
+		w.sessions = append(w.sessions, conversation{
 			phone: phone, workload: workload, lastPlace: placeNone,
 			rng: w.streams.Rand(fmt.Sprintf("workload/%s/phone-%d/session-%d", wl.Name(), phone, n)),
 		})
@@ -695,14 +695,24 @@ func (w *World) startUplink(now sim.Time, id int64) {
 	s.upEvent = w.reschedule(s.upEvent, &s.up, evUplinkDone, t.link)
 }
 
+// completeNext ends the transfer whose completion event fired on link l
+// of site si and schedules the link's next completion in *ev.
+func (w *World) completeNext(now sim.Time, l *topology.SharedLink, ev *sim.EventID, kind int32, si int) (int64, bool) {
+	id, _, ok := l.NextCompletion()
+	if !ok || !l.Complete(now, id) {
+		w.fail(fmt.Errorf("mec: site %d: a link event with no transfer", si))
+		return 0, false
+	}
+	*ev = w.reschedule(sim.EventID{}, l, kind, si)
+	return id, true
+}
+
 func (w *World) uplinkDone(now sim.Time, si int) {
 	s := &w.sites[si]
-	id, _, ok := s.up.NextCompletion()
-	if !ok || !s.up.Complete(now, id) {
-		w.fail(fmt.Errorf("mec: site %d uplink event with no transfer", si))
+	id, ok := w.completeNext(now, &s.up, &s.upEvent, evUplinkDone, si)
+	if !ok {
 		return
 	}
-	s.upEvent = w.reschedule(sim.EventID{}, &s.up, evUplinkDone, si)
 	t := &w.tasks[id]
 	t.txTime = now - t.txStart
 	ph := &w.phones[t.phone]
@@ -848,12 +858,10 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 
 func (w *World) downlinkDone(now sim.Time, si int) {
 	s := &w.sites[si]
-	ref, _, ok := s.down.NextCompletion()
-	if !ok || !s.down.Complete(now, ref) {
-		w.fail(fmt.Errorf("mec: site %d downlink event with no transfer", si))
+	ref, ok := w.completeNext(now, &s.down, &s.dnEvent, evDownlinkDone, si)
+	if !ok {
 		return
 	}
-	s.dnEvent = w.reschedule(sim.EventID{}, &s.down, evDownlinkDone, si)
 	id, part := ref>>1, ref&1
 	t := &w.tasks[id]
 	t.rxTime += now - t.rxStart
@@ -1395,12 +1403,12 @@ func newMobility(sc *Scenario, i int, streams sim.Streams) (topology.Mobility, e
 	return nil, fmt.Errorf("unknown mobility model %q", m.Model)
 }
 
-// session_ is a multi-turn LLM conversation: each turn's prompt comes
+// conversation is a multi-turn LLM conversation: each turn's prompt comes
 // after the previous answer and a think time, with the conversation so
 // far as context. A place that served the previous turn still holds its
 // KV cache and prefills only the new prompt; any other place must be sent
 // the whole conversation and prefill all of it.
-type session_ struct {
+type conversation struct {
 	phone, workload int32
 	turn            int
 	ctx             int // tokens of conversation so far
