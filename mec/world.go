@@ -619,15 +619,12 @@ func (w *World) d2dUpDone(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	t.txTime = now - t.txStart
 	ph := &w.phones[t.phone]
-	ph.upBusy = false
 	link := &w.sc.D2D.Link
 	w.drain(ph, link.TxElectricalW*t.txTime.Seconds())
 	peerRx := link.RxElectricalW * t.txTime.Seconds()
 	t.peerJ += peerRx
 	w.drain(w.runner(t), peerRx)
-	if ph.upQueue.len() > 0 {
-		w.startUplink(now, ph.upQueue.pop())
-	}
+	w.freeUplink(now, ph)
 	w.goAway(now, ph, t)
 	w.enqueue(now, id)
 }
@@ -643,11 +640,26 @@ func (w *World) d2dDownDone(now sim.Time, ref int64) {
 	peerTx := link.TxElectricalW * dt
 	t.peerJ += peerTx
 	w.drain(w.runner(t), peerTx)
+	w.freeDownlink(now, ph)
+	w.arrived(now, id, part)
+}
+
+// freeUplink marks the phone's radio free to send and starts the next
+// queued upload, if any.
+func (w *World) freeUplink(now sim.Time, ph *phone) {
+	ph.upBusy = false
+	if ph.upQueue.len() > 0 {
+		w.startUplink(now, ph.upQueue.pop())
+	}
+}
+
+// freeDownlink marks the phone free to receive and starts the next
+// queued download, if any.
+func (w *World) freeDownlink(now sim.Time, ph *phone) {
 	ph.downBusy = false
 	if ph.downQueue.len() > 0 {
 		w.startDownlink(now, ph.downQueue.pop())
 	}
-	w.arrived(now, id, part)
 }
 
 func (w *World) startUplink(now sim.Time, id int64) {
@@ -670,9 +682,7 @@ func (w *World) startUplink(now sim.Time, id int64) {
 			st.incomingWork -= t.service.Seconds()
 			t.refused = results.StatusPeerLost
 			w.finishTask(now, t)
-			if ph.upQueue.len() > 0 {
-				w.startUplink(now, ph.upQueue.pop())
-			}
+			w.freeUplink(now, ph)
 			return
 		}
 		ph.upBusy = true
@@ -717,10 +727,7 @@ func (w *World) uplinkDone(now sim.Time, si int) {
 	t.txTime = now - t.txStart
 	ph := &w.phones[t.phone]
 	w.drain(ph, w.sc.TxPowerW*t.txTime.Seconds())
-	ph.upBusy = false
-	if ph.upQueue.len() > 0 {
-		w.startUplink(now, ph.upQueue.pop())
-	}
+	w.freeUplink(now, ph)
 	w.goAway(now, ph, t)
 	if t.place == placeCloud {
 		bits := 8 * t.inBytes
@@ -836,10 +843,7 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 			// The peer has moved out of range: the result is lost.
 			t.refused = results.StatusPeerLost
 			w.finishTask(now, t)
-			ph.downBusy = false
-			if ph.downQueue.len() > 0 {
-				w.startDownlink(now, ph.downQueue.pop())
-			}
+			w.freeDownlink(now, ph)
 			return
 		}
 		t.rxStart = now
@@ -867,10 +871,7 @@ func (w *World) downlinkDone(now sim.Time, si int) {
 	t.rxTime += now - t.rxStart
 	ph := &w.phones[t.phone]
 	w.drain(ph, w.sc.RxPowerW*(now-t.rxStart).Seconds())
-	ph.downBusy = false
-	if ph.downQueue.len() > 0 {
-		w.startDownlink(now, ph.downQueue.pop())
-	}
+	w.freeDownlink(now, ph)
 	w.arrived(now, id, part)
 }
 
