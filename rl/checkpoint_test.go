@@ -33,9 +33,10 @@ func (e *toyEnv) draw() {
 	}
 	e.mask = [3]bool{true, true, e.rng.Float64() < 0.5}
 }
-func (e *toyEnv) Observe(obs []float64, mask []bool) {
+func (e *toyEnv) Observe(obs []float64, mask []bool) error {
 	copy(obs, e.obs[:])
 	copy(mask, e.mask[:])
+	return nil
 }
 func (e *toyEnv) Step(a int) ([Objectives]float64, bool, bool, error) {
 	r := [Objectives]float64{-e.obs[2*a], -e.obs[2*a+1] * float64(a+1)}
@@ -45,7 +46,9 @@ func (e *toyEnv) Step(a int) ([Objectives]float64, bool, bool, error) {
 }
 
 func toyConfig() SACConfig {
-	return SACConfig{Encoder: 6, Trunk: 8, Blocks: 1, Batch: 16, Warmup: 40, UpdateEvery: 2, Buffer: 150}
+	c := DefaultSAC()
+	c.Encoder, c.Trunk, c.Batch, c.Warmup, c.Buffer = 6, 8, 16, 40, 150
+	return c
 }
 
 func newToyTrainer(t *testing.T, steps int) *Trainer {

@@ -22,17 +22,18 @@ type Env interface {
 	Shape() (columns, features int)
 	Reset(seed uint64)
 	// Observe writes columns·features values (column k at
-	// obs[k·features:]) and the mask of allowed actions.
-	Observe(obs []float64, mask []bool)
+	// obs[k·features:]) and the mask of allowed actions; it fails only
+	// when the slices have the wrong lengths.
+	Observe(obs []float64, mask []bool) error
 	Step(action int) (reward [Objectives]float64, terminated, truncated bool, err error)
 }
 
-// SACConfig holds a preference-conditioned Discrete SAC's settings. The
-// zero value of a field means its default (see DefaultSAC).
+// SACConfig holds a preference-conditioned Discrete SAC's settings. Start
+// from DefaultSAC and change what differs.
 type SACConfig struct {
 	Encoder int `toml:"encoder"` // encoder width
 	Trunk   int `toml:"trunk"`   // trunk width
-	Blocks  int `toml:"blocks"`  // residual blocks (negative: none)
+	Blocks  int `toml:"blocks"`  // residual blocks in the trunk
 
 	ActorLR  float64 `toml:"actor_lr"`
 	CriticLR float64 `toml:"critic_lr"`
@@ -74,39 +75,6 @@ func DefaultSAC() SACConfig {
 	}
 }
 
-// WithDefaults fills c's zero fields from DefaultSAC.
-func (c SACConfig) WithDefaults() SACConfig {
-	d := DefaultSAC()
-	set := func(x *float64, v float64) {
-		if *x == 0 {
-			*x = v
-		}
-	}
-	seti := func(x *int, v int) {
-		if *x == 0 {
-			*x = v
-		}
-	}
-	seti(&c.Encoder, d.Encoder)
-	seti(&c.Trunk, d.Trunk)
-	seti(&c.Blocks, d.Blocks)
-	if c.Blocks < 0 {
-		c.Blocks = 0
-	}
-	set(&c.ActorLR, d.ActorLR)
-	set(&c.CriticLR, d.CriticLR)
-	set(&c.AlphaLR, d.AlphaLR)
-	set(&c.Gamma, d.Gamma)
-	set(&c.Tau, d.Tau)
-	seti(&c.Batch, d.Batch)
-	seti(&c.Buffer, d.Buffer)
-	seti(&c.Warmup, d.Warmup)
-	seti(&c.UpdateEvery, d.UpdateEvery)
-	set(&c.InitialAlpha, d.InitialAlpha)
-	set(&c.TargetEntropy, d.TargetEntropy)
-	return c
-}
-
 // Validate reports settings out of range, naming the setting.
 func (c SACConfig) Validate() error {
 	var errs []error
@@ -139,6 +107,9 @@ func (c SACConfig) Validate() error {
 		if f.v < 1 {
 			errs = append(errs, fmt.Errorf("%s: must be at least 1, is %d", f.name, f.v))
 		}
+	}
+	if c.Blocks < 0 {
+		errs = append(errs, fmt.Errorf("blocks: must not be negative, is %d", c.Blocks))
 	}
 	if c.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup: must not be negative, is %d", c.Warmup))
@@ -196,7 +167,6 @@ type UpdateStats struct {
 // weights drawn from streams (labels "rl/init/…"), its action and replay
 // sampling from their own streams.
 func NewSAC(cfg SACConfig, columns, features int, streams sim.Streams) (*SAC, error) {
-	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("sac: %w", err)
 	}

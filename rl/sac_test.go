@@ -15,9 +15,10 @@ type bandit struct{}
 
 func (bandit) Shape() (int, int) { return 2, 2 }
 func (bandit) Reset(uint64)      {}
-func (bandit) Observe(obs []float64, mask []bool) {
+func (bandit) Observe(obs []float64, mask []bool) error {
 	copy(obs, []float64{1, 0, 0, 1}) // each arm's column tells which arm it is
 	mask[0], mask[1] = true, true
+	return nil
 }
 func (bandit) Step(a int) ([Objectives]float64, bool, bool, error) {
 	if a == 0 {
@@ -27,8 +28,9 @@ func (bandit) Step(a int) ([Objectives]float64, bool, bool, error) {
 }
 
 func TestBanditSoftPolicy(t *testing.T) {
-	cfg := SACConfig{Encoder: 8, Trunk: 16, Blocks: -1, Batch: 32, Warmup: 64, UpdateEvery: 1,
-		ActorLR: 3e-3, CriticLR: 3e-3, InitialAlpha: 0.25, FixedAlpha: true, Preference: -1}
+	cfg := DefaultSAC()
+	cfg.Encoder, cfg.Trunk, cfg.Blocks, cfg.Batch, cfg.Warmup, cfg.UpdateEvery = 8, 16, 0, 32, 64, 1
+	cfg.ActorLR, cfg.CriticLR, cfg.InitialAlpha, cfg.FixedAlpha = 3e-3, 3e-3, 0.25, true
 	agent, err := NewSAC(cfg, 2, 2, sim.NewStreams(5))
 	if err != nil {
 		t.Fatal(err)

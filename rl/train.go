@@ -89,8 +89,10 @@ func (t *Trainer) RunEpisode() (CurvePoint, error) {
 		w = t.prefRng.Float64()
 	}
 	t.Env.Reset(EpisodeSeed(t.Seed, t.Episode))
-	t.Env.Observe(t.obs, t.mask)
 	cp := CurvePoint{Episode: t.Episode, Preference: w}
+	if err := t.Env.Observe(t.obs, t.mask); err != nil {
+		return cp, fmt.Errorf("episode %d: %w", t.Episode, err)
+	}
 	for {
 		var act int
 		if t.Step < a.Cfg.Warmup {
@@ -105,7 +107,9 @@ func (t *Trainer) RunEpisode() (CurvePoint, error) {
 		if err != nil {
 			return cp, fmt.Errorf("episode %d step %d: %w", t.Episode, t.Step, err)
 		}
-		t.Env.Observe(t.next, t.nmask)
+		if err := t.Env.Observe(t.next, t.nmask); err != nil {
+			return cp, fmt.Errorf("episode %d step %d: %w", t.Episode, t.Step, err)
+		}
 		a.Observe(t.obs, t.mask, act, r, w, t.next, t.nmask, term)
 		t.Step++
 		cp.Length++
