@@ -33,7 +33,7 @@ var allowed = map[string][]string{
 	"mec":                 {"workloads", "devices", "topology", "d2d", "policies", "results", "sim"},
 	"experiments":         {"sim", "workloads", "devices", "topology", "d2d", "policies", "refenv", "rl", "results", "mec"},
 	"plots":               {"results"},
-	"cmd/mecsim":          {"experiments", "plots", "results", "devices"},
+	"cmd/mecsim":          {"experiments", "plots", "results", "devices", "rl"},
 }
 
 // thirdParty lists the outside modules each package may use; results and

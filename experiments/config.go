@@ -26,6 +26,16 @@ type Config struct {
 	// StaleState shows phones the servers' queues as reported at this
 	// interval rather than as they are, e.g. "500ms"; default "0s" (fresh).
 	StaleState time.Duration `toml:"stale_state,omitzero"`
+
+	// Environment is "mecsim" (the default: the world the rest of the
+	// file describes) or "reference": the GMORL reference multi-edge
+	// environment of [reference], whose policies are evaluation methods
+	// ("sac", "greedy-w", "cloud", "random", …) and which needs [train].
+	Environment string     `toml:"environment,omitempty"`
+	Reference   *Reference `toml:"reference,omitempty"`
+	// Train, when present, is read by "mecsim train": the agent it trains
+	// is the policy "sac" of this file.
+	Train *Train `toml:"train,omitempty"`
 }
 
 // D2D configures device-to-device offloading among phones grouped into

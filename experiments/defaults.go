@@ -66,6 +66,7 @@ func (c *Config) Defaults(file string) {
 // fill sets each default whose key unset reports as unset. unset gets the
 // key's dotted path and whether the field holds its zero value.
 func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
+	c.fillLearning(unset)
 	if unset("name", c.Name == "") {
 		c.Name = baseName(file)
 	}

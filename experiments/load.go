@@ -176,8 +176,9 @@ func (c *Config) Validate(known Known) error {
 	if c.StaleState < 0 {
 		v.add("stale_state", "must not be negative, got %v", c.StaleState)
 	}
+	knownPolicies := c.policyNames(known)
 	if len(c.Policies) == 0 {
-		v.add("policies", "list at least one policy; %s", knownList("policies", known.Policies))
+		v.add("policies", "list at least one policy; %s", knownList("policies", knownPolicies))
 	}
 	seen := map[string]int{}
 	for i, p := range c.Policies {
@@ -187,7 +188,24 @@ func (c *Config) Validate(known Known) error {
 			continue
 		}
 		seen[p] = i
-		v.known(key, "policy", "policies", p, known.Policies)
+		if path, ok := strings.CutPrefix(p, agentPrefix); ok && c.Environment != EnvReference {
+			if path == "" {
+				v.add(key, "%q needs the path of a checkpoint after the colon, such as \"sac:runs/x/checkpoint\"", p)
+			}
+			continue
+		}
+		if p == "sac" && c.Train == nil {
+			v.add(key, "the policy \"sac\" is the agent this file trains: add a [train] table, or name a trained one as \"sac:runs/x/checkpoint\"")
+			continue
+		}
+		v.known(key, "policy", "policies", p, knownPolicies)
+	}
+	c.validateLearning(v)
+	if c.Environment == EnvReference {
+		if len(v.errs) == 0 {
+			return nil
+		}
+		return v.errs
 	}
 
 	v.between("area.width_m", c.Area.Width, minSide, maxSide)

@@ -42,8 +42,9 @@ func TestParseMinimalFillsDefaults(t *testing.T) {
 		Edges: []Edge{{X: 500, Y: 500, Coverage: 500, Processor: "edge-t4", Servers: 1, Discipline: "fifo", WhenFull: "refused", Batch: 1, LLMBatch: 1}},
 		Cloud: Cloud{WANLatency: 40 * time.Millisecond, WANBandwidth: 1e9,
 			Processor: "cloud-a100", Servers: 64, LLMBatch: 1},
-		Workloads: []Workload{{Kind: "vision", Arrivals: "poisson", Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
-		D2D:       D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
+		Workloads:   []Workload{{Kind: "vision", Arrivals: "poisson", Model: "mobilenet-v2", Rate: 2, Deadline: 100 * time.Millisecond}},
+		D2D:         D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
+		Environment: EnvMecsim,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
@@ -76,7 +77,8 @@ func TestParseKeepsExplicitValues(t *testing.T) {
 			{Kind: "vision", Arrivals: "poisson", Model: "mobilenet-v3-small", Rate: 0.5, Deadline: 250 * time.Millisecond},
 			{Kind: "vision", Arrivals: "poisson", Model: "mobilenet-v3-large", Rate: 3, Deadline: time.Second},
 		},
-		D2D: D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
+		D2D:         D2D{Link: "wifi-direct-5g-20", RadiusM: 150, MinBattery: 0.2, MaxQueue: 2, Recluster: 10 * time.Second},
+		Environment: EnvMecsim,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v", got, want)
@@ -414,7 +416,7 @@ model = "resnet50"
 rate = -1.0
 `,
 		want: `t.toml:1: policies[1]: unknown policy "oracle"; known policies: cloud, edge-nearest, greedy-latency, local, random
-t.toml:2: colour: unknown key; known top-level keys: name, seed, duration, policies, area, phones, radio, edge, cloud, workload, d2d, sweep, pareto, stale_state
+t.toml:2: colour: unknown key; known top-level keys: name, seed, duration, policies, area, phones, radio, edge, cloud, workload, d2d, sweep, pareto, stale_state, environment, reference, train
 t.toml:4: area.width_m: must be between 1 and 1e+06, got -5
 t.toml:6: radio.uplink_bandwidth_hz: must be > 0, got 0
 t.toml:11: workload[0].model: unknown model "resnet50"; known models: mobilenet-v2, mobilenet-v3-large, mobilenet-v3-small

@@ -254,6 +254,13 @@ type Options struct {
 // Run simulates every policy of c over the same scenario and seed, once
 // per point of its sweep if it has one.
 func (e Env) Run(c *Config, opt Options) (*Outcome, error) {
+	if c.Environment == EnvReference {
+		return nil, fmt.Errorf("%s: the reference environment is trained and evaluated by \"mecsim train\"", c.Name)
+	}
+	e, err := e.withAgents(c)
+	if err != nil {
+		return nil, err
+	}
 	if c.Sweep != nil && len(c.Sweep.Values) > 0 {
 		return e.runSweep(c, opt)
 	}

@@ -255,3 +255,61 @@ func syncDir(dir string) error {
 	}
 	return err
 }
+
+// OpenLiveFolder makes dir a results folder that is written in place while
+// a long job runs (a training run, whose checkpoints must survive a kill):
+// it creates dir with its Marker, or accepts an existing results folder,
+// and refuses anything else. Each file in it is then written with
+// WriteFileAtomic, so a reader sees every file whole.
+func OpenLiveFolder(dir string) error {
+	if err := replaceable(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("results folder: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(dir, Marker), func(w io.Writer) error {
+		_, err := io.WriteString(w, "This folder was written by mecsim; a later run may replace it whole.\n")
+		return err
+	})
+}
+
+// WriteFileAtomic writes path through fn into a temporary file beside it,
+// syncs it and renames it over path: path holds either its old content or
+// the new, never a mixture.
+func WriteFileAtomic(path string, fn func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	bw := bufio.NewWriter(f)
+	if err = fn(bw); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return syncDir(dir)
+}

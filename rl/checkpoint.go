@@ -12,7 +12,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
+
+	"github.com/mecsim/mecsim/results"
 )
 
 // A checkpoint file is a header line, the payload's length (8 bytes, little
@@ -279,7 +280,13 @@ func writeCheckpoint(path string, c *checkpoint) error {
 	head.WriteString(checkpointMagic)
 	binary.Write(&head, binary.LittleEndian, uint64(payload.Len()))
 	head.Write(sum[:])
-	return writeAtomic(path, head.Bytes(), payload.Bytes())
+	return results.WriteFileAtomic(path, func(w io.Writer) error {
+		if _, err := w.Write(head.Bytes()); err != nil {
+			return err
+		}
+		_, err := w.Write(payload.Bytes())
+		return err
+	})
 }
 
 func readCheckpoint(path string) (*checkpoint, error) {
@@ -309,42 +316,4 @@ func readCheckpoint(path string) (*checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint %s: decoding: %w", path, err)
 	}
 	return &c, nil
-}
-
-// writeAtomic writes parts to a temporary file beside path, syncs it and
-// renames it over path.
-func writeAtomic(path string, parts ...[]byte) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	for _, p := range parts {
-		if _, err = f.Write(p); err != nil {
-			return err
-		}
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -12,21 +12,21 @@ import (
 // Times and energies enter as log(1 + x/scale), so that a 10 ms vision
 // inference and a 10 s LLM answer are both in a few units.
 const (
-	WorldLocal       = iota // 1 for the phone's own processors
-	WorldEdge               // 1 for an edge server
-	WorldCloud              // 1 for the cloud
-	WorldD2D                // 1 for a D2D peer
-	WorldTransfer           // log(1 + transfer time / 10 ms)
-	WorldQueueWait          // log(1 + queue wait / 10 ms)
-	WorldCompute            // log(1 + compute time / 10 ms)
-	WorldLatency            // log(1 + estimated latency / 10 ms)
-	WorldEnergy             // log(1 + phone energy / 10 mJ)
-	WorldRate               // log(1 + uplink rate / 10 Mbit/s)
-	WorldQueueLen           // log(1 + tasks queued at the target)
-	WorldDeadline           // log(1 + task deadline / 10 ms), 0 without a deadline
-	WorldBattery            // the phone's state of charge
-	WorldThrottle           // the phone's clock fraction
-	WorldFeatures           // number of features
+	WorldLocal     = iota // 1 for the phone's own processors
+	WorldEdge             // 1 for an edge server
+	WorldCloud            // 1 for the cloud
+	WorldD2D              // 1 for a D2D peer
+	WorldTransfer         // log(1 + transfer time / 10 ms)
+	WorldQueueWait        // log(1 + queue wait / 10 ms)
+	WorldCompute          // log(1 + compute time / 10 ms)
+	WorldLatency          // log(1 + estimated latency / 10 ms)
+	WorldEnergy           // log(1 + phone energy / 10 mJ)
+	WorldRate             // log(1 + uplink rate / 10 Mbit/s)
+	WorldQueueLen         // log(1 + tasks queued at the target)
+	WorldDeadline         // log(1 + task deadline / 10 ms), 0 without a deadline
+	WorldBattery          // the phone's state of charge
+	WorldThrottle         // the phone's clock fraction
+	WorldFeatures         // number of features
 )
 
 // EncodeObservation writes obs's targets as columns of WorldFeatures

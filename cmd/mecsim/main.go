@@ -1,6 +1,8 @@
 // Command mecsim runs mobile edge computing offloading experiments.
 //
 //	mecsim run FILE [-o DIR] [--seed N]   simulate and write a results folder
+//	mecsim train FILE [-o DIR] [--resume DIR]
+//	                                      train the agent of FILE's [train] table and evaluate it
 //	mecsim validate FILE                  check an experiment file without running it
 //	mecsim calibrate [--data FILE] [--json] [-o DIR]
 //	                                      the cost model against published measurements
@@ -41,6 +43,8 @@ const usage = `mecsim: a discrete-event simulator for mobile edge computing offl
 
 Usage:
   mecsim run FILE [-o DIR] [--seed N]   simulate FILE and write a results folder
+  mecsim train FILE [-o DIR] [--resume DIR]
+                                        train FILE's agent (checkpoints, learning curve) and evaluate it
   mecsim validate FILE                  check FILE without running it
   mecsim calibrate [--data FILE] [--json] [-o DIR]
                                         predict published measurements with the cost model
@@ -63,6 +67,8 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(args[1:], stdout, stderr)
 	case "validate":
 		err = cmdValidate(args[1:], stdout, stderr)
+	case "train":
+		err = cmdTrain(args[1:], stdout, stderr)
 	case "calibrate":
 		err = cmdCalibrate(args[1:], stdout, stderr)
 	case "version":

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/mecsim/mecsim/experiments"
+	"github.com/mecsim/mecsim/plots"
+	"github.com/mecsim/mecsim/rl"
+)
+
+func cmdTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("train", "train FILE [-o DIR] [--resume DIR]\n\nTrains the agent of FILE's [train] table, checkpointing into DIR (default runs/NAME),\nthen evaluates it against FILE's other policies.", stderr)
+	out := fs.String("o", "", "training folder (default runs/NAME, NAME from the file)")
+	resume := fs.String("resume", "", "continue the training run in this folder from its checkpoint")
+	path, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	env, err := experiments.DefaultEnv()
+	if err != nil {
+		return err
+	}
+	cfg, err := experiments.Load(path, env.Known())
+	if err != nil {
+		return err
+	}
+	dir := *out
+	switch {
+	case *resume != "" && dir != "" && filepath.Clean(dir) != filepath.Clean(*resume):
+		return fmt.Errorf("-o %s and --resume %s: a resumed run continues in its own folder", dir, *resume)
+	case *resume != "":
+		dir = *resume
+	case dir == "":
+		dir = filepath.Join("runs", cfg.Name)
+	}
+	if inside(path, dir) {
+		return fmt.Errorf("-o %s: the training folder would hold the experiment file %s", dir, path)
+	}
+	bar := newTrainProgress(stderr)
+	outcome, err := env.Train(cfg, dir, experiments.TrainOptions{Resume: *resume != "", Progress: bar.update})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	figures := filepath.Join(dir, "figures")
+	steps := make([]float64, len(outcome.Curve))
+	returns := make([]float64, len(outcome.Curve))
+	for i, p := range outcome.Curve {
+		steps[i], returns[i] = float64(p.Step), p.Return
+	}
+	if err := plots.WriteLearningCurve(figures, steps, returns, 20); err != nil {
+		return err
+	}
+	for i, ev := range outcome.Summary.Evaluations {
+		p, err := plots.Pareto(outcome.Fronts[i])
+		if err != nil {
+			return err
+		}
+		p.Title.Text = fmt.Sprintf("Reference environment, E = %d: each method's points and front", ev.Edges)
+		p.X.Label.Text = "delay charged per episode (ms)"
+		p.Y.Label.Text = "energy per episode (mJ)"
+		if err := plots.Save(p, figures, fmt.Sprintf("pareto_e%d", ev.Edges), plots.DefaultWidth, plots.DefaultHeight); err != nil {
+			return err
+		}
+	}
+	if outcome.World != nil {
+		if err := plots.WritePareto(filepath.Join(dir, experiments.WorldEvalDir, "figures"), outcome.World.Summary); err != nil {
+			return err
+		}
+	}
+
+	s := outcome.Summary
+	fmt.Fprintf(stdout, "trained %s: %d steps, %d episodes, %d updates in %.1fs (%.0f steps/s); final α %.4f\n",
+		s.Name, s.Steps, s.Episodes, s.Updates, outcome.WallSeconds, float64(s.Steps)/max(outcome.WallSeconds, 1e-9), s.Alpha)
+	for _, ev := range s.Evaluations {
+		fmt.Fprintf(stdout, "\nE = %d edge servers (reference point %.4g s, %.4g J per episode)\n", ev.Edges, ev.RefPoint[0], ev.RefPoint[1])
+		fmt.Fprintf(stdout, "%-14s %14s %12s %7s\n", "method", "hypervolume", "normalised", "points")
+		for _, m := range ev.Methods {
+			fmt.Fprintf(stdout, "%-14s %14.6g %12.4f %7d\n", m.Method, m.Hypervolume, m.Normalized, len(m.Points))
+		}
+	}
+	if outcome.World != nil {
+		fmt.Fprintln(stdout)
+		printSummary(stdout, outcome.World.Summary)
+	}
+	fmt.Fprintf(stdout, "\nwrote %s\n", dir)
+	return nil
+}
+
+// trainProgress shows training on a terminal as one updating line, and
+// elsewhere as a line every tenth of the run.
+type trainProgress struct {
+	w     io.Writer
+	tty   bool
+	shown bool
+	last  time.Time
+	tenth int
+}
+
+func newTrainProgress(stderr io.Writer) *trainProgress {
+	p := &trainProgress{w: stderr}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.tty = true
+	}
+	return p
+}
+
+func (p *trainProgress) update(pr rl.Progress) {
+	line := fmt.Sprintf("step %d/%d  episode %d  return %.3f  critic %.4g  actor %.4g  α %.4f  %.0f steps/s",
+		pr.Step, pr.Steps, pr.Last.Episode+1, pr.Last.Return, pr.Last.CriticLoss, pr.Last.ActorLoss, pr.Last.Alpha, pr.StepsPerSecond)
+	if p.tty {
+		if time.Since(p.last) < 200*time.Millisecond && pr.Step < pr.Steps {
+			return
+		}
+		p.last, p.shown = time.Now(), true
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		return
+	}
+	if tenth := 10 * pr.Step / max(pr.Steps, 1); tenth > p.tenth {
+		p.tenth = tenth
+		fmt.Fprintln(p.w, line)
+	}
+}
+
+func (p *trainProgress) done() {
+	if p.shown {
+		fmt.Fprintln(p.w)
+	}
+}
