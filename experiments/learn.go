@@ -194,8 +194,8 @@ func (c *Config) validateLearning(v *validator) {
 				}
 			}
 		}
-		if c.Train == nil && slices.Contains(c.Policies, "sac") {
-			v.add("train", "the reference environment's \"sac\" is trained by this file: add a [train] table")
+		if c.Train == nil {
+			v.add("train", "the reference environment is trained and evaluated by \"mecsim train\": add a [train] table")
 		}
 		if c.Sweep != nil || c.Pareto {
 			v.add("environment", "sweep and pareto apply to mecsim worlds; the reference environment is always evaluated over train.preferences")

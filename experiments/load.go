@@ -674,6 +674,10 @@ func (d *decoder) value(v any, t reflect.Type, p string) {
 		}
 		return
 	}
+	if t.Kind() == reflect.Pointer { // an optional table: [sweep], [reference], [train]
+		d.value(v, t.Elem(), p)
+		return
+	}
 	switch t.Kind() {
 	case reflect.String:
 		if _, ok := v.(string); !ok {

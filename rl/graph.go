@@ -197,9 +197,10 @@ func (gg *gradGraph) run(grads [][]float64) (float64, error) {
 	return loss, nil
 }
 
-// criticGraph computes, for twin critics, the loss
-// mean((sel·Q1 − y)²) + mean((sel·Q2 − y)²), where sel picks each sample's
-// taken action's row and y holds the value-vector targets.
+// criticGraph computes the loss Σ_i mean((sel·Q_i − y)²) over its critics
+// (SAC runs one graph per critic, so that the two run at once), where sel
+// picks each sample's taken action's row and y holds the value-vector
+// targets.
 type criticGraph struct {
 	gradGraph
 	arch Arch
@@ -209,8 +210,8 @@ type criticGraph struct {
 	y    input // B × Outputs
 }
 
-func newCriticGraph(q1, q2 *Net, b int) (*criticGraph, error) {
-	a := q1.Arch
+func newCriticGraph(b int, critics ...*Net) (*criticGraph, error) {
+	a := critics[0].Arch
 	g := G.NewGraph()
 	c := &criticGraph{arch: a}
 	c.g = g
@@ -219,7 +220,7 @@ func newCriticGraph(q1, q2 *Net, b int) (*criticGraph, error) {
 	c.sel = newInput(g, "sel", b, b*a.Columns)
 	c.y = newInput(g, "y", b, a.Outputs)
 	var loss *G.Node
-	for i, net := range []*Net{q1, q2} {
+	for i, net := range critics {
 		w := bindNet(g, net, fmt.Sprintf("q%d.", i+1))
 		out, err := buildForward(a, w, c.x.node, c.pi)
 		if err != nil {

@@ -75,7 +75,7 @@ func TestCriticGradient(t *testing.T) {
 	const B = 3
 	rng := streams.Rand("data")
 	in := randomBatch(a, B, rng)
-	cg, err := newCriticGraph(q1, q2, B)
+	cg, err := newCriticGraph(B, q1, q2)
 	if err != nil {
 		t.Fatal(err)
 	}

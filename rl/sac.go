@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/mecsim/mecsim/sim"
 )
@@ -142,13 +143,15 @@ type SAC struct {
 	actRng, sampleRng, prefRng *rand.Rand
 
 	// Built on first use, for the batch size.
-	critic *criticGraph
+	critic [2]*criticGraph // one per critic
 	actorG *actorGraph
 
 	// Scratch, reused.
 	one                *Batch
 	oneOut             []float64
-	fs                 forwardScratch
+	fs, fsB            forwardScratch
+	outT1, outT2       []float64
+	criticParams       []*Param
 	s, s2              *Batch
 	outA, outQ1, outQ2 []float64
 	idx                []int
@@ -385,7 +388,7 @@ func (s *SAC) Update() (UpdateStats, error) {
 	if s.Buf.Len < B {
 		return s.last, nil
 	}
-	if s.critic == nil {
+	if s.critic[0] == nil {
 		if err := s.buildGraphs(); err != nil {
 			return s.last, err
 		}
@@ -406,13 +409,29 @@ func (s *SAC) Update() (UpdateStats, error) {
 	}
 	alpha := s.Alpha()
 
-	// Critic targets from the next states.
+	// The forward passes without gradients, on two goroutines (each
+	// network is read by one only): the targets' inputs on the next
+	// states, and the critics on the current ones for the actor's loss.
+	// Both losses are then taken from the same pre-update weights, as in
+	// the original SAC, and their graphs (disjoint weights) run at once.
+	// Each goroutine's work is fixed, so the result does not depend on
+	// scheduling.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.Q1.Forward(s.s, s.outQ1, &s.fsB)
+		s.Q2.Forward(s.s, s.outQ2, &s.fsB)
+	}()
 	s.Actor.Forward(s.s2, s.outA, &s.fs)
-	s.T1.Forward(s.s2, s.outQ1, &s.fs)
-	s.T2.Forward(s.s2, s.outQ2, &s.fs)
+	s.T1.Forward(s.s2, s.outT1, &s.fs)
+	s.T2.Forward(s.s2, s.outT2, &s.fs)
+	wg.Wait()
+
 	probs := make([]float64, C)
 	logp := make([]float64, C)
-	clear(s.critic.sel.data)
+	sel, ys := s.critic[0].sel.data, s.critic[0].y.data
+	clear(sel)
 	for i, t := range s.idx {
 		m := s.s2.Mask[i*C : (i+1)*C]
 		var y [Objectives]float64
@@ -420,20 +439,12 @@ func (s *SAC) Update() (UpdateStats, error) {
 		term := s.Buf.Terminated[t]
 		if !term && softmaxMasked(s.outA[i*C:(i+1)*C], m, probs, logp) {
 			y = softTarget(y, false, s.Cfg.Gamma, alpha, s.prefs[i], probs, logp,
-				s.outQ1[i*C*Objectives:(i+1)*C*Objectives], s.outQ2[i*C*Objectives:(i+1)*C*Objectives], m)
+				s.outT1[i*C*Objectives:(i+1)*C*Objectives], s.outT2[i*C*Objectives:(i+1)*C*Objectives], m)
 		}
-		copy(s.critic.y.data[i*Objectives:(i+1)*Objectives], y[:])
-		s.critic.sel.data[i*B*C+i*C+int(s.Buf.Action[t])] = 1
+		copy(ys[i*Objectives:(i+1)*Objectives], y[:])
+		sel[i*B*C+i*C+int(s.Buf.Action[t])] = 1
 	}
-	closs, err := s.critic.step(s.s, s.criticGrads)
-	if err != nil {
-		return s.last, err
-	}
-	s.CriticOpt.Step(append(append([]*Param(nil), s.Q1.Params...), s.Q2.Params...), s.criticGrads)
-
-	// Actor: the scalarised twin minimum of the updated critics.
-	s.Q1.Forward(s.s, s.outQ1, &s.fs)
-	s.Q2.Forward(s.s, s.outQ2, &s.fs)
+	// The actor's inputs: the scalarised twin minimum.
 	for i := range B {
 		w := s.prefs[i]
 		for a := range C {
@@ -443,10 +454,28 @@ func (s *SAC) Update() (UpdateStats, error) {
 			s.actorG.alpha.data[i*C+a] = alpha
 		}
 	}
-	aloss, err := s.actorG.step(s.s, s.actorGrads)
-	if err != nil {
+
+	copy(s.critic[1].sel.data, sel)
+	copy(s.critic[1].y.data, ys)
+	// Three graphs on two goroutines: critic 1, then critic 2 and the actor.
+	n1 := len(s.Q1.Params)
+	var closs1, closs2, aloss float64
+	var cerr1, cerr2, aerr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		closs1, cerr1 = s.critic[0].step(s.s, s.criticGrads[:n1])
+	}()
+	closs2, cerr2 = s.critic[1].step(s.s, s.criticGrads[n1:])
+	if cerr2 == nil {
+		aloss, aerr = s.actorG.step(s.s, s.actorGrads)
+	}
+	wg.Wait()
+	if err := errors.Join(cerr1, cerr2, aerr); err != nil {
 		return s.last, err
 	}
+	closs := closs1 + closs2
+	s.CriticOpt.Step(s.criticParams, s.criticGrads)
 	s.ActorOpt.Step(s.Actor.Params, s.actorGrads)
 
 	// Temperature: J(α) = α·mean(H(π(·|s)) − H̄(s)), H̄ a fraction of
@@ -483,8 +512,10 @@ func (s *SAC) Update() (UpdateStats, error) {
 func (s *SAC) buildGraphs() error {
 	B := s.Cfg.Batch
 	var err error
-	if s.critic, err = newCriticGraph(s.Q1, s.Q2, B); err != nil {
-		return fmt.Errorf("sac: critic graph: %w", err)
+	for i, q := range []*Net{s.Q1, s.Q2} {
+		if s.critic[i], err = newCriticGraph(B, q); err != nil {
+			return fmt.Errorf("sac: critic graph: %w", err)
+		}
 	}
 	if s.actorG, err = newActorGraph(s.Actor, B); err != nil {
 		return fmt.Errorf("sac: actor graph: %w", err)
@@ -493,6 +524,9 @@ func (s *SAC) buildGraphs() error {
 	s.outA = make([]float64, B*s.Cols)
 	s.outQ1 = make([]float64, B*s.Cols*Objectives)
 	s.outQ2 = make([]float64, B*s.Cols*Objectives)
+	s.outT1 = make([]float64, B*s.Cols*Objectives)
+	s.outT2 = make([]float64, B*s.Cols*Objectives)
+	s.criticParams = append(append([]*Param(nil), s.Q1.Params...), s.Q2.Params...)
 	s.idx = make([]int, B)
 	s.prefs = make([]float64, B)
 	s.criticGrads = nil
