@@ -339,7 +339,8 @@ func newActorGraph(actor *Net, b int) (*actorGraph, error) {
 }
 
 // step runs the actor graph on batch with α and Q already in place, and
-// returns the loss; the policy's probabilities are in ag.probs afterwards.
+// returns the loss. (The graph's forward values are not read back: gorgonia
+// reuses their memory during the backward pass.)
 func (ag *actorGraph) step(in *Batch, grads [][]float64) (float64, error) {
 	copy(ag.x.data, in.X)
 	ag.pi.fill(ag.arch, in)

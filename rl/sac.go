@@ -151,6 +151,7 @@ type SAC struct {
 	oneOut             []float64
 	fs, fsB            forwardScratch
 	outT1, outT2       []float64
+	outAs              []float64 // the actor on the current states
 	criticParams       []*Param
 	s, s2              *Batch
 	outA, outQ1, outQ2 []float64
@@ -422,6 +423,7 @@ func (s *SAC) Update() (UpdateStats, error) {
 		defer wg.Done()
 		s.Q1.Forward(s.s, s.outQ1, &s.fsB)
 		s.Q2.Forward(s.s, s.outQ2, &s.fsB)
+		s.Actor.Forward(s.s, s.outAs, &s.fsB)
 	}()
 	s.Actor.Forward(s.s2, s.outA, &s.fs)
 	s.T1.Forward(s.s2, s.outT1, &s.fs)
@@ -479,19 +481,24 @@ func (s *SAC) Update() (UpdateStats, error) {
 	s.ActorOpt.Step(s.Actor.Params, s.actorGrads)
 
 	// Temperature: J(α) = α·mean(H(π(·|s)) − H̄(s)), H̄ a fraction of
-	// log(allowed actions) of each state.
-	pv, ok := s.actorG.probs.Value().Data().([]float64)
-	if !ok {
-		return s.last, fmt.Errorf("sac: actor probabilities are not float64")
-	}
+	// log(allowed actions) of each state, with π the policy before this
+	// update (computed by Net.Forward: gorgonia reuses the memory of the
+	// graph's forward values during the backward pass, so they are not
+	// read back).
 	gap, ent := 0.0, 0.0
 	for i := range B {
-		h, n := 0.0, 0
-		for a := range C {
-			if s.s.Mask[i*C+a] {
+		m := s.s.Mask[i*C : (i+1)*C]
+		n := 0
+		for _, ok := range m {
+			if ok {
 				n++
-				if p := pv[i*C+a]; p > 0 {
-					h -= p * math.Log(p)
+			}
+		}
+		h := 0.0
+		if softmaxMasked(s.outAs[i*C:(i+1)*C], m, probs, logp) {
+			for a, p := range probs {
+				if p > 0 {
+					h -= p * logp[a]
 				}
 			}
 		}
@@ -524,6 +531,7 @@ func (s *SAC) buildGraphs() error {
 	s.outA = make([]float64, B*s.Cols)
 	s.outQ1 = make([]float64, B*s.Cols*Objectives)
 	s.outQ2 = make([]float64, B*s.Cols*Objectives)
+	s.outAs = make([]float64, B*s.Cols)
 	s.outT1 = make([]float64, B*s.Cols*Objectives)
 	s.outT2 = make([]float64, B*s.Cols*Objectives)
 	s.criticParams = append(append([]*Param(nil), s.Q1.Params...), s.Q2.Params...)

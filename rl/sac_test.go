@@ -81,3 +81,46 @@ func TestSoftTarget(t *testing.T) {
 		t.Errorf("terminal target %v, want the reward", got)
 	}
 }
+
+// TestAutomaticTemperature: with the temperature learned, the policy's
+// entropy on the bandit settles near the target, 0.5·log 2 — whatever the
+// preference, although the arms' values differ by up to 1.
+func TestAutomaticTemperature(t *testing.T) {
+	cfg := DefaultSAC()
+	cfg.Encoder, cfg.Trunk, cfg.Blocks, cfg.Batch, cfg.Warmup, cfg.UpdateEvery = 8, 16, 0, 32, 64, 1
+	cfg.ActorLR, cfg.CriticLR, cfg.AlphaLR = 3e-3, 3e-3, 1e-2
+	agent, err := NewSAC(cfg, 2, 2, sim.NewStreams(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer(agent, bandit{}, 6, 4000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Run(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var env bandit
+	obs, mask := make([]float64, 4), make([]bool, 2)
+	env.Observe(obs, mask)
+	probs := make([]float64, 2)
+	mean := 0.0
+	ws := []float64{0, 0.25, 0.5, 0.75, 1}
+	for _, w := range ws {
+		if err := agent.Probs(obs, mask, w, probs); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range probs {
+			if p > 0 {
+				mean -= p * math.Log(p) / float64(len(ws))
+			}
+		}
+	}
+	target := 0.5 * math.Log(2)
+	if math.Abs(mean-target) > 0.08 {
+		t.Errorf("mean policy entropy %.3f, target %.3f (α = %.3f)", mean, target, agent.Alpha())
+	}
+	if last := agent.LastUpdate(); math.Abs(last.Entropy-target) > 0.1 {
+		t.Errorf("entropy of the last batch %.3f, target %.3f", last.Entropy, target)
+	}
+}
