@@ -1120,13 +1120,18 @@ func (w *World) heat(now sim.Time, id int64) {
 	if ph.thermal.Enabled() {
 		// The task's own work at full clock (t.first and t.service as
 		// decided), stretched by the throttling.
+		// With several processors (extra_processors) another task may
+		// already have taken the SoC's thermal state past now: the SoC
+		// has not been idle, and this task's heat is added after that
+		// work's (overlapping work is integrated one task after the
+		// other, which overstates the temperature a little while both run).
 		work1, work2 := t.first.Seconds(), (t.service - t.first).Seconds()
-		ph.thermal.Advance(host.BasePowerW, (now - ph.thermalAt).Seconds())
+		ph.thermal.Advance(host.BasePowerW, max(0, now-ph.thermalAt).Seconds())
 		first := ph.thermal.Run(work1, power+host.BasePowerW)
 		rest := ph.thermal.Run(work2, power+host.BasePowerW)
 		t.first = sim.Seconds(first)
 		t.service = t.first + sim.Seconds(rest)
-		ph.thermalAt = now + t.service
+		ph.thermalAt = max(ph.thermalAt, now+t.service)
 	}
 	w.drain(ph, power*t.service.Seconds())
 	if ph != &w.phones[t.phone] {

@@ -1,0 +1,166 @@
+package experiments
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// worldWithTwoProcessors is a small mecsim world whose phones have a CPU
+// and an NPU (with the Galaxy S24's thermal model) and one edge server.
+const worldWithTwoProcessors = `
+name = "two"
+seed = 2
+duration = "8s"
+policies = %s
+
+[phones]
+count = 6
+processor = "sd8gen3-cpu"
+extra_processors = ["sd8gen3-npu"]
+
+[[edge]]
+x_m = 500.0
+y_m = 500.0
+
+[[workload]]
+model = "mobilenet-v2"
+rate = 4.0
+`
+
+func parseText(t *testing.T, env Env, text string) *Config {
+	t.Helper()
+	c, err := Parse("t.toml", []byte(text), env.Known())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestTwoLocalProcessorsShareTheSoC is a regression test: with two local
+// processors on one thermally modelled SoC, a task started on one while
+// the other's work had already advanced the thermal state past now used
+// to panic (a negative idle time).
+func TestTwoLocalProcessorsShareTheSoC(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parseText(t, env, strings.Replace(worldWithTwoProcessors, "%s", `["random", "local"]`, 1))
+	out, err := env.Run(c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Tasks) == 0 {
+		t.Fatal("no tasks")
+	}
+}
+
+// TestTrainOnAWorldAndUseTheAgent trains briefly on a mecsim world, then
+// runs the agent by path as a policy of another experiment.
+func TestTrainOnAWorldAndUseTheAgent(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(worldWithTwoProcessors, "%s", `["sac", "local", "greedy-latency"]`, 1) + `
+[train]
+steps = 300
+episode = "3s"
+columns = 4
+preferences = [0, 1]
+
+[train.sac]
+encoder = 8
+trunk = 8
+batch = 16
+warmup = 100
+`
+	c := parseText(t, env, text)
+	dir := filepath.Join(t.TempDir(), "run")
+	out, err := env.Train(c, dir, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.World == nil || len(out.World.Summary.Pareto) != 3 {
+		t.Fatalf("want a Pareto evaluation of three policies, got %+v", out.World)
+	}
+	for _, name := range []string{CheckpointFile, CurveFile, TrainSummary, "eval/summary.json", "eval/tasks.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+	// The agent by path, in an ordinary run.
+	policy := `["sac:` + filepath.ToSlash(filepath.Join(dir, CheckpointFile)) + `", "local"]`
+	run := parseText(t, env, strings.Replace(worldWithTwoProcessors, "%s", policy, 1))
+	res, err := env.Run(run, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Summary.Policies) != 2 || res.Summary.Policies[0].Tasks == 0 {
+		t.Fatalf("the agent by path did not run: %+v", res.Summary.Policies)
+	}
+	// A missing checkpoint is a clear error.
+	bad := parseText(t, env, strings.Replace(worldWithTwoProcessors, "%s", `["sac:nowhere/checkpoint"]`, 1))
+	if _, err := env.Run(bad, Options{}); err == nil || !strings.Contains(err.Error(), "nowhere/checkpoint") {
+		t.Errorf("missing checkpoint: %v", err)
+	}
+}
+
+// TestLearningKeysAreChecked: bad learning settings are refused with line
+// and key.
+func TestLearningKeysAreChecked(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, text, want string }{
+		{"unknown sac key", `environment = "reference"
+policies = ["sac"]
+[reference]
+[train]
+steps = 10
+[train.sac]
+gama = 0.9
+`, `t.toml:7: train.sac.gama: unknown key; did you mean "gamma"?`},
+		{"gamma out of range", `environment = "reference"
+policies = ["sac"]
+[reference]
+[train]
+steps = 10
+[train.sac]
+gamma = 1.5
+`, "train.sac: gamma: must be in [0, 1)"},
+		{"reference without train", `environment = "reference"
+policies = ["greedy-w"]
+[reference]
+`, "train: the reference environment is trained"},
+		{"unknown method", `environment = "reference"
+policies = ["greedy-latency"]
+[reference]
+[train]
+steps = 10
+`, `unknown policy "greedy-latency"`},
+		{"eval edges beyond the columns", `environment = "reference"
+policies = ["greedy-w"]
+[reference]
+eval_edges = [11]
+[train]
+steps = 10
+`, "reference.eval_edges[0]: must be between 1 and columns − 1 = 10, got 11"},
+		{"sac without train in a world", strings.Replace(worldWithTwoProcessors, "%s", `["sac"]`, 1), `the policy "sac" is the agent this file trains`},
+		{"wrong type", `environment = "reference"
+policies = ["greedy-w"]
+[reference]
+cloud_ghz = 4
+[train]
+steps = 10
+`, "t.toml:4: reference.cloud_ghz"},
+	} {
+		_, err := Parse("t.toml", []byte(tc.text), env.Known())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want it to contain %q", tc.name, err, tc.want)
+		}
+	}
+}
