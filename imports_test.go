@@ -47,7 +47,7 @@ var thirdParty = map[string][]string{
 	"policies":            {"gonum.org/v1/gonum"},
 	"policies/policytest": nil,
 	"refenv":              {"gonum.org/v1/gonum"},
-	"rl":                  {"gonum.org/v1/gonum", "gorgonia.org"},
+	"rl":                  {"gonum.org/v1/gonum", "gonum.org/v1/netlib", "gorgonia.org"},
 	"mec":                 {"gonum.org/v1/gonum"},
 	"experiments":         {"gonum.org/v1/gonum", "github.com/BurntSushi/toml"},
 	"plots":               {"gonum.org/v1/gonum", "gonum.org/v1/plot"},

@@ -55,9 +55,16 @@ type Train struct {
 	// Columns is, in a mecsim world, the most targets the agent sees
 	// (local processors first, then edges, cloud, peers); default 8.
 	Columns int `toml:"columns"`
-	// LatencyScale and EnergyScale turn a mecsim world's estimated latency
-	// (s) and phone energy (J) of a decision into its reward utilities
-	// −latency/latency_scale and −energy/energy_scale; default 0.1 each.
+	// Reward is, in a mecsim world, what a decision is rewarded with:
+	// "outcome" (the default), the task's latency and phone energy as
+	// realised when it ends (a refused task's latency is its time until
+	// refusal plus its deadline), or "estimate", the chosen target's
+	// estimated latency and energy as the world states them at the
+	// decision.
+	Reward string `toml:"reward"`
+	// LatencyScale and EnergyScale turn a decision's latency (s) and phone
+	// energy (J) into its reward utilities −latency/latency_scale and
+	// −energy/energy_scale; default 0.1 each.
 	LatencyScale float64 `toml:"latency_scale"`
 	EnergyScale  float64 `toml:"energy_scale"`
 
@@ -150,6 +157,9 @@ func (c *Config) fillLearning(unset func(key string, zero bool) bool) {
 		if unset("train.columns", t.Columns == 0) {
 			t.Columns = 8
 		}
+		if unset("train.reward", t.Reward == "") {
+			t.Reward = "outcome"
+		}
 		if unset("train.latency_scale", t.LatencyScale == 0) {
 			t.LatencyScale = 0.1
 		}
@@ -218,6 +228,9 @@ func (c *Config) validateLearning(v *validator) {
 	}
 	if t.Columns < 2 || t.Columns > 64 {
 		v.add("train.columns", "must be between 2 and 64, got %d", t.Columns)
+	}
+	if t.Reward != "outcome" && t.Reward != "estimate" {
+		v.add("train.reward", "must be \"outcome\" or \"estimate\", got %q", t.Reward)
 	}
 	v.positive("train.latency_scale", t.LatencyScale)
 	v.positive("train.energy_scale", t.EnergyScale)

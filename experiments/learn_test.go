@@ -83,6 +83,14 @@ warmup = 100
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Rewards are realised outcomes: every episode's decisions were
+	// rewarded (the world runs every task to its end), with latency and
+	// energy costs.
+	for _, cp := range out.Curve {
+		if cp.Dropped != 0 || cp.Length == 0 || cp.Delay >= 0 || cp.Energy >= 0 {
+			t.Errorf("episode %d: %d decisions, %d unrewarded, returns %v and %v", cp.Episode, cp.Length, cp.Dropped, cp.Delay, cp.Energy)
+		}
+	}
 	if out.World == nil || len(out.World.Summary.Pareto) != 3 {
 		t.Fatalf("want a Pareto evaluation of three policies, got %+v", out.World)
 	}

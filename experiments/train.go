@@ -222,7 +222,14 @@ func (e Env) trainingEnv(c *Config) (func() (rl.Env, error), error) {
 	if err != nil {
 		return nil, err
 	}
-	return func() (rl.Env, error) { return newWorldEnv(sc, c.Train), nil }, nil
+	return func() (rl.Env, error) {
+		w := newWorldEnv(sc, c.Train)
+		if c.Train.Reward == "outcome" {
+			w.outcomes = true
+			return outcomeEnv{w}, nil
+		}
+		return w, nil
+	}, nil
 }
 
 // evaluateReference evaluates the agent and the file's other methods on
@@ -367,11 +374,11 @@ func agentEntry(name string, agent *rl.SAC, prefs []float64) policies.Entry {
 
 func writeCurve(w io.Writer, curve []rl.CurvePoint) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"step", "episode", "preference", "return", "delay_return", "energy_return", "length", "critic_loss", "actor_loss", "alpha", "entropy"})
+	cw.Write([]string{"step", "episode", "preference", "return", "delay_return", "energy_return", "length", "dropped", "critic_loss", "actor_loss", "alpha", "entropy"})
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 	for _, p := range curve {
 		cw.Write([]string{strconv.Itoa(p.Step), strconv.Itoa(p.Episode), f(p.Preference), f(p.Return), f(p.Delay), f(p.Energy),
-			strconv.Itoa(p.Length), f(p.CriticLoss), f(p.ActorLoss), f(p.Alpha), f(p.Entropy)})
+			strconv.Itoa(p.Length), strconv.Itoa(p.Dropped), f(p.CriticLoss), f(p.ActorLoss), f(p.Alpha), f(p.Entropy)})
 	}
 	cw.Flush()
 	return cw.Error()

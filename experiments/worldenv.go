@@ -6,6 +6,7 @@ import (
 
 	"github.com/mecsim/mecsim/mec"
 	"github.com/mecsim/mecsim/policies"
+	"github.com/mecsim/mecsim/results"
 	"github.com/mecsim/mecsim/rl"
 	"github.com/mecsim/mecsim/sim"
 )
@@ -13,9 +14,10 @@ import (
 // worldEnv presents a mecsim world as an rl.Env: an episode is one run of
 // the scenario with the episode's seed, a step is one placement decision
 // (at a task's arrival), the observation is the decision's targets
-// encoded by rl.EncodeObservation, and the reward is the chosen target's
-// estimated latency and phone energy as the world states them at the
-// decision (−latency/latency_scale, −energy/energy_scale).
+// encoded by rl.EncodeObservation, and the reward is the task's latency
+// and phone energy (−latency/latency_scale, −energy/energy_scale): as
+// realised when the task ends (outcomeEnv, an rl.DelayedEnv), or as the
+// world estimates them at the decision (worldEnv alone).
 //
 // The world runs in its own goroutine and hands each decision over a
 // channel, waiting for the action: the two sides strictly alternate, so
@@ -31,6 +33,46 @@ type worldEnv struct {
 	done chan error                 // the world's run ended
 	cur  *policies.Observation      // nil once the run has ended
 	live bool                       // a world goroutine is running
+
+	// Outcome rewards: the tasks decided in this episode, and the
+	// rewards of those that ended since the trainer last asked. The world
+	// goroutine writes them only while the trainer waits on a channel.
+	outcomes bool
+	decided  map[int64]bool
+	ticket   int64
+	resolved []resolvedTask
+}
+
+type resolvedTask struct {
+	id     int64
+	reward [rl.Objectives]float64
+}
+
+// outcomeEnv is a worldEnv rewarded with realised outcomes.
+type outcomeEnv struct{ *worldEnv }
+
+func (o outcomeEnv) Ticket() int64 { return o.ticket }
+
+func (o outcomeEnv) Resolved(yield func(int64, [rl.Objectives]float64)) {
+	for _, r := range o.resolved {
+		yield(r.id, r.reward)
+	}
+	o.resolved = o.resolved[:0]
+}
+
+// outcome is the reward of a task that has ended: its latency (a refused
+// task's time until refusal plus its deadline, a miss) and the phone's
+// energy.
+func (w *worldEnv) outcome(r results.Task) {
+	if !w.decided[r.ID] {
+		return
+	}
+	delete(w.decided, r.ID)
+	lat := r.Latency
+	if r.Status != results.StatusOK {
+		lat = r.Finish - r.Arrival + r.Deadline
+	}
+	w.resolved = append(w.resolved, resolvedTask{r.ID, [rl.Objectives]float64{-lat / w.latScale, -r.Energy / w.enScale}})
 }
 
 const abortRun = -1
@@ -63,6 +105,10 @@ func (w *worldEnv) Reset(seed uint64) {
 		w.cur = nil
 		w.done <- err
 		return
+	}
+	if w.outcomes {
+		w.decided, w.resolved = map[int64]bool{}, w.resolved[:0]
+		world.OnTaskDone(w.outcome)
 	}
 	w.live = true
 	go func() {
@@ -131,9 +177,14 @@ func (w *worldEnv) Step(action int) (r [rl.Objectives]float64, terminated, trunc
 	if action < 0 || action >= len(w.cur.Targets) || action >= w.columns {
 		return r, false, false, fmt.Errorf("world: action %d of %d targets", action, min(len(w.cur.Targets), w.columns))
 	}
-	t := w.cur.Targets[action]
-	r[0] = -t.EstimatedLatency() / w.latScale
-	r[1] = -t.Energy / w.enScale
+	if w.outcomes {
+		w.ticket = w.cur.Task.ID
+		w.decided[w.ticket] = true
+	} else {
+		t := w.cur.Targets[action]
+		r[0] = -t.EstimatedLatency() / w.latScale
+		r[1] = -t.Energy / w.enScale
+	}
 	w.act <- action
 	w.wait()
 	if w.cur == nil {

@@ -76,7 +76,7 @@ func (w *World) readyAll(now sim.Time, ji int, subs []int) {
 func (w *World) readySubtask(now sim.Time, ji, s int) {
 	head := &w.tasks[w.jobs[ji].head]
 	id := int64(len(w.tasks))
-	w.tasks = append(w.tasks, task{phone: head.phone, workload: head.workload, arrival: now,
+	w.tasks = append(w.tasks, task{id: int64(len(w.tasks)), phone: head.phone, workload: head.workload, arrival: now,
 		session: -1, job: int32(ji), sub: int32(s)})
 	w.open++
 	w.observeSubtask(now, id)

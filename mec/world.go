@@ -103,6 +103,7 @@ type costs struct {
 }
 
 type task struct {
+	id        int64 // index in World.tasks
 	phone     int32
 	workload  int32
 	place     int // placeLocal, placeCloud or a site index
@@ -184,6 +185,7 @@ type World struct {
 	batchBuf  []int64   // scratch for dispatch
 
 	progress func(now sim.Time)
+	taskDone func(r results.Task)
 	err      error
 	open     int // tasks arisen and not yet finished
 }
@@ -359,6 +361,11 @@ func costsOf(wl *Workload, c devices.Cost) costs {
 	return costs{first: first, rest: rest, fitErr: wl.fits(c)}
 }
 
+// OnTaskDone sets a function called as each task ends, done or refused,
+// with its record (as Run will return it, without the policy's name): the
+// outcome a learning agent is rewarded with.
+func (w *World) OnTaskDone(f func(r results.Task)) { w.taskDone = f }
+
 // OnProgress sets a function called now and then during Run with the
 // simulated time reached; the command line uses it for a progress line.
 func (w *World) OnProgress(f func(now sim.Time)) { w.progress = f }
@@ -496,7 +503,7 @@ func (w *World) nextTurn(now sim.Time, si int) {
 // newTask creates a task that arises now on phone and places it.
 func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	id := int64(len(w.tasks))
-	w.tasks = append(w.tasks, task{phone: phone, workload: workload, arrival: now, session: session, job: -1, sub: -1})
+	w.tasks = append(w.tasks, task{id: int64(len(w.tasks)), phone: phone, workload: workload, arrival: now, session: session, job: -1, sub: -1})
 	w.open++
 	if wl := &w.sc.Workloads[workload]; wl.Kind == LLM {
 		p, o := wl.PromptTokens, wl.OutputTokens
@@ -898,6 +905,9 @@ func (w *World) finishTask(now sim.Time, t *task) {
 	t.finish = now
 	t.done = true
 	w.open--
+	if w.taskDone != nil {
+		w.taskDone(w.record(t.id, ""))
+	}
 	if ho := w.phones[t.phone].ho; ho != nil {
 		t.handovers = int32(ho.Count()) - t.hoMark
 	}

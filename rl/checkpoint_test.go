@@ -172,3 +172,71 @@ func TestSameSeedSameWeights(t *testing.T) {
 		t.Fatal("same seed, different weights")
 	}
 }
+
+// delayedToy is toyEnv whose rewards arrive one step late (the last at the
+// episode's end), through rl.DelayedEnv.
+type delayedToy struct {
+	toyEnv
+	ticket int64
+	held   [][Objectives]float64 // rewards of tickets ticket-len(held)+1 … ticket
+	ended  bool
+}
+
+func (d *delayedToy) Reset(seed uint64) {
+	d.toyEnv.Reset(seed)
+	d.held, d.ended = d.held[:0], false
+}
+
+func (d *delayedToy) Step(a int) ([Objectives]float64, bool, bool, error) {
+	r, term, trunc, err := d.toyEnv.Step(a)
+	d.ticket++
+	d.held = append(d.held, r)
+	d.ended = term || trunc
+	return [Objectives]float64{}, term, trunc, err
+}
+
+func (d *delayedToy) Ticket() int64 { return d.ticket }
+
+func (d *delayedToy) Resolved(yield func(int64, [Objectives]float64)) {
+	keep := 1 // the latest stays open until the next step, or the end
+	if d.ended {
+		keep = 0
+	}
+	for len(d.held) > keep {
+		yield(d.ticket-int64(len(d.held))+1, d.held[0])
+		d.held = d.held[1:]
+	}
+}
+
+// TestDelayedRewardsReachTheBuffer: with rewards that arrive late, the
+// buffer ends up with the same transitions, rewards included, as with
+// immediate ones (random actions throughout, so both runs act alike).
+func TestDelayedRewardsReachTheBuffer(t *testing.T) {
+	cfg := toyConfig()
+	cfg.Warmup, cfg.Buffer = 1000, 1000
+	run := func(env Env) *Trainer {
+		agent, err := NewSAC(cfg, 3, 2, sim.NewStreams(9))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := NewTrainer(agent, env, 9, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.Run(nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	now, later := run(&toyEnv{}), run(&delayedToy{})
+	a, b := now.Agent.Buf, later.Agent.Buf
+	if a.Len != 50 || b.Len != 50 {
+		t.Fatalf("buffers hold %d and %d transitions, want 50", a.Len, b.Len)
+	}
+	if !slices.Equal(a.Obs, b.Obs) || !slices.Equal(a.Next, b.Next) || !slices.Equal(a.Reward, b.Reward) || !slices.Equal(a.Action, b.Action) {
+		t.Error("late rewards gave other transitions than immediate ones")
+	}
+	if !slices.Equal(now.Curve, later.Curve) {
+		t.Errorf("curves differ:\n%v\n%v", now.Curve, later.Curve)
+	}
+}

@@ -109,6 +109,7 @@ func (s *SAC) Greedy(name string) Method {
 type ActorPolicy struct {
 	net        *Net
 	cols, feat int
+	symlog     bool
 	in         *Batch
 	out, probs []float64
 	fs         forwardScratch
@@ -116,7 +117,7 @@ type ActorPolicy struct {
 
 // ActorPolicy returns the agent's greedy policy.
 func (s *SAC) ActorPolicy() *ActorPolicy {
-	return &ActorPolicy{net: s.Actor, cols: s.Cols, feat: s.Feat, in: NewBatch(s.Actor.Arch, 1),
+	return &ActorPolicy{net: s.Actor, cols: s.Cols, feat: s.Feat, symlog: !s.Cfg.RawInputs, in: NewBatch(s.Actor.Arch, 1),
 		out: make([]float64, s.Cols), probs: make([]float64, s.Cols)}
 }
 
@@ -128,11 +129,7 @@ func (p *ActorPolicy) Act(obs []float64, mask []bool, w float64) (int, error) {
 	if len(obs) != p.cols*p.feat || len(mask) != p.cols {
 		return 0, fmt.Errorf("sac: observation of %d values and %d mask entries, want %d and %d", len(obs), len(mask), p.cols*p.feat, p.cols)
 	}
-	f := p.feat
-	for k := range p.cols {
-		copy(p.in.X[k*(f+1):k*(f+1)+f], obs[k*f:(k+1)*f])
-		p.in.X[k*(f+1)+f] = w
-	}
+	fillInput(p.in.X, obs, p.cols, p.feat, w, p.symlog)
 	copy(p.in.Mask, mask)
 	p.net.Forward(p.in, p.out, &p.fs)
 	best := -1

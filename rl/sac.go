@@ -56,6 +56,10 @@ type SACConfig struct {
 	// NoRelabel keeps each transition's behaviour preference at update
 	// time instead of drawing a fresh one.
 	NoRelabel bool `toml:"no_relabel"`
+	// RawInputs feeds the observation to the networks as it is; by
+	// default each value x enters as sign(x)·log(1 + |x|), so that a task
+	// of 100 Mbit and a count of 3 are on comparable scales.
+	RawInputs bool `toml:"raw_inputs"`
 	// Preference, when in [0, 1], fixes the preference during training
 	// instead of drawing it per episode (a single-objective agent); a
 	// negative value (the default) draws it.
@@ -219,11 +223,7 @@ func (s *SAC) LastUpdate() UpdateStats { return s.last }
 // fillColumns writes obs (Cols·Feat) with the preference appended to each
 // column into dst (Cols·(Feat+1)).
 func (s *SAC) fillColumns(dst []float64, obs []float64, w float64) {
-	f := s.Feat
-	for k := range s.Cols {
-		copy(dst[k*(f+1):k*(f+1)+f], obs[k*f:(k+1)*f])
-		dst[k*(f+1)+f] = w
-	}
+	fillInput(dst, obs, s.Cols, s.Feat, w, !s.Cfg.RawInputs)
 }
 
 func (s *SAC) fillColumns32(dst []float64, obs []float32, w float64) {
@@ -231,10 +231,34 @@ func (s *SAC) fillColumns32(dst []float64, obs []float32, w float64) {
 	for k := range s.Cols {
 		row := dst[k*(f+1) : (k+1)*(f+1)]
 		for j, v := range obs[k*f : (k+1)*f] {
-			row[j] = float64(v)
+			row[j] = inputOf(float64(v), !s.Cfg.RawInputs)
 		}
 		row[f] = w
 	}
+}
+
+// fillInput writes an observation of cols columns of feat values, each
+// through inputOf, with the preference appended to every column.
+func fillInput(dst, obs []float64, cols, feat int, w float64, symlog bool) {
+	for k := range cols {
+		row := dst[k*(feat+1) : (k+1)*(feat+1)]
+		for j, v := range obs[k*feat : (k+1)*feat] {
+			row[j] = inputOf(v, symlog)
+		}
+		row[feat] = w
+	}
+}
+
+// inputOf is the network input of an observation value: sign(x)·log(1+|x|)
+// unless raw.
+func inputOf(x float64, symlog bool) float64 {
+	switch {
+	case !symlog:
+		return x
+	case x < 0:
+		return -math.Log1p(-x)
+	}
+	return math.Log1p(x)
 }
 
 // Probs writes the policy's action probabilities for one observation

@@ -3,10 +3,32 @@ package rl
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/mecsim/mecsim/sim"
 )
+
+// DelayedEnv is an Env whose rewards are known only later — in a mecsim
+// world a task's latency and energy are known when it ends, after other
+// decisions. Its Step returns a zero reward; Ticket names the step just
+// taken, and Resolved hands over, in the order they became known, the
+// rewards of the tickets resolved since the last call. A transition enters
+// the replay buffer when its reward is known; tickets still open when the
+// episode ends are dropped.
+type DelayedEnv interface {
+	Env
+	Ticket() int64
+	Resolved(yield func(ticket int64, reward [Objectives]float64))
+}
+
+// pendingStep is a transition waiting for its reward.
+type pendingStep struct {
+	obs, next   []float64
+	mask, nmask []bool
+	action      int
+	terminated  bool
+}
 
 // CurvePoint is one finished training episode: the learning curve.
 type CurvePoint struct {
@@ -17,6 +39,7 @@ type CurvePoint struct {
 	Delay      float64 // undiscounted delay-utility return
 	Energy     float64 // undiscounted energy-utility return
 	Length     int     // decisions
+	Dropped    int     // decisions whose reward never came (a DelayedEnv's open tickets at the episode's end)
 	CriticLoss float64 // of the latest update (0 before the first)
 	ActorLoss  float64
 	Alpha      float64
@@ -90,6 +113,21 @@ func (t *Trainer) RunEpisode() (CurvePoint, error) {
 	}
 	t.Env.Reset(EpisodeSeed(t.Seed, t.Episode))
 	cp := CurvePoint{Episode: t.Episode, Preference: w}
+	delayed, _ := t.Env.(DelayedEnv)
+	var pending map[int64]pendingStep
+	resolve := func(ticket int64, r [Objectives]float64) {
+		p, ok := pending[ticket]
+		if !ok {
+			return
+		}
+		delete(pending, ticket)
+		a.Observe(p.obs, p.mask, p.action, r, w, p.next, p.nmask, p.terminated)
+		cp.Delay += r[0]
+		cp.Energy += r[1]
+	}
+	if delayed != nil {
+		pending = map[int64]pendingStep{}
+	}
 	if err := t.Env.Observe(t.obs, t.mask); err != nil {
 		return cp, fmt.Errorf("episode %d: %w", t.Episode, err)
 	}
@@ -110,11 +148,17 @@ func (t *Trainer) RunEpisode() (CurvePoint, error) {
 		if err := t.Env.Observe(t.next, t.nmask); err != nil {
 			return cp, fmt.Errorf("episode %d step %d: %w", t.Episode, t.Step, err)
 		}
-		a.Observe(t.obs, t.mask, act, r, w, t.next, t.nmask, term)
+		if delayed != nil {
+			pending[delayed.Ticket()] = pendingStep{obs: slices.Clone(t.obs), next: slices.Clone(t.next),
+				mask: slices.Clone(t.mask), nmask: slices.Clone(t.nmask), action: act, terminated: term}
+			delayed.Resolved(resolve)
+		} else {
+			a.Observe(t.obs, t.mask, act, r, w, t.next, t.nmask, term)
+			cp.Delay += r[0]
+			cp.Energy += r[1]
+		}
 		t.Step++
 		cp.Length++
-		cp.Delay += r[0]
-		cp.Energy += r[1]
 		if t.Step > a.Cfg.Warmup && t.Step%a.Cfg.UpdateEvery == 0 {
 			if _, err := a.Update(); err != nil {
 				return cp, fmt.Errorf("episode %d step %d: %w", t.Episode, t.Step, err)
@@ -125,6 +169,10 @@ func (t *Trainer) RunEpisode() (CurvePoint, error) {
 		if term || trunc {
 			break
 		}
+	}
+	if delayed != nil {
+		delayed.Resolved(resolve)
+		cp.Dropped = len(pending)
 	}
 	cp.Return = w*cp.Delay + (1-w)*cp.Energy
 	cp.Step = t.Step
