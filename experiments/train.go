@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -322,20 +323,11 @@ func score(edges int, methods []rl.Method, points []rl.EvalPoint, rc refenv.Conf
 			if math.IsNaN(w) {
 				w = 0
 			}
-			pp.Points = append(pp.Points, results.ParetoPoint{Knob: w, MeanLatency: p.Delay, MeanEnergy: p.Energy, OnFront: contains(onFront, j)})
+			pp.Points = append(pp.Points, results.ParetoPoint{Knob: w, MeanLatency: p.Delay, MeanEnergy: p.Energy, OnFront: slices.Contains(onFront, j)})
 		}
 		sum.Pareto = append(sum.Pareto, pp)
 	}
 	return ev, sum, nil
-}
-
-func contains(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // evaluateWorld runs the file's Pareto evaluation on the mecsim world with

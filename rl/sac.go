@@ -422,7 +422,10 @@ func (s *SAC) Update() (UpdateStats, error) {
 	s.Buf.Sample(s.sampleRng, s.idx)
 	for i, t := range s.idx {
 		w := s.Buf.Pref[t]
-		if !s.Cfg.NoRelabel {
+		switch {
+		case s.Cfg.Preference >= 0: // a single-objective agent
+			w = s.Cfg.Preference
+		case !s.Cfg.NoRelabel:
 			w = s.prefRng.Float64()
 		}
 		s.prefs[i] = w
@@ -434,9 +437,10 @@ func (s *SAC) Update() (UpdateStats, error) {
 	}
 	alpha := s.Alpha()
 
-	// The forward passes without gradients, on two goroutines (each
-	// network is read by one only): the targets' inputs on the next
-	// states, and the critics on the current ones for the actor's loss.
+	// The forward passes without gradients, on two goroutines (weights
+	// are only read, each goroutine has its own scratch): the targets'
+	// inputs on the next states, and the critics and the actor on the
+	// current ones for the actor's loss and the temperature.
 	// Both losses are then taken from the same pre-update weights, as in
 	// the original SAC, and their graphs (disjoint weights) run at once.
 	// Each goroutine's work is fixed, so the result does not depend on
