@@ -36,6 +36,10 @@ type Reference struct {
 	Slots    int       `toml:"slots"`     // decisions per episode; default 100
 	Arrivals float64   `toml:"arrivals"`  // mean Poisson arrivals per slot; default 1
 	Columns  int       `toml:"columns"`   // observation columns (the cloud, the edges, padding); default 11
+	// RewardFeatures appends to each column the utilities placing the
+	// task there would earn now (refenv.Config.RewardFeatures): not in
+	// the reference observation; default false.
+	RewardFeatures bool `toml:"reward_features"`
 	// EvalEdges are the numbers of edge servers evaluated on, each as a
 	// system with that fixed E; default: edges when fixed, else every E
 	// from min_edges to max_edges.
@@ -294,6 +298,7 @@ func (r *Reference) config() (refenv.Config, error) {
 		return c, fmt.Errorf("delay: must be \"exact\" or \"reference\", got %q", r.Delay)
 	}
 	c.Users, c.Slots, c.ArrivalsPerSlot, c.Columns = r.Users, r.Slots, r.Arrivals, r.Columns
+	c.RewardFeatures = r.RewardFeatures
 	return c, c.Validate()
 }
 

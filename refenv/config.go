@@ -102,6 +102,12 @@ type Config struct {
 	BinMbit  float64 // width of a bin, Mbit; the last bin is open
 	Columns  int     // observation columns: the cloud, the edges, then padding
 	PadValue float64 // value of every feature of a padding column
+	// RewardFeatures appends to each column the two utilities (delay,
+	// energy) that placing the task there would earn now, exactly as Step
+	// would return them: an observation encoder that shows the agent each
+	// action's one-step consequence. Not part of the reference observation;
+	// off in Reference().
+	RewardFeatures bool
 }
 
 // Reference returns the GMORL preset (the "multi-edge" configuration of the
@@ -245,6 +251,11 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Features returns the number of features per column: NumScalars scalars
-// and Bins histogram bins.
-func (c Config) Features() int { return NumScalars + c.Bins }
+// Features returns the number of features per column: NumScalars scalars,
+// Bins histogram bins, and with RewardFeatures the two utilities.
+func (c Config) Features() int {
+	if c.RewardFeatures {
+		return NumScalars + c.Bins + 2
+	}
+	return NumScalars + c.Bins
+}

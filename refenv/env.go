@@ -305,11 +305,22 @@ func (e *Env) Observe(obs []float64, mask []bool) error {
 		col[FeatureNotDone] = notDone
 		col[FeatureRate] = e.rate[k*e.cfg.Users+e.cur.user] / 1e8
 		col[FeatureExecuting] = float64(len(s.exec))
-		hist := col[FeatureHistogram:]
+		hist := col[FeatureHistogram : FeatureHistogram+e.cfg.Bins]
 		clear(hist)
 		for _, j := range s.exec {
 			b := math.Floor(max(j.level-s.v, 0) / e.binBits)
 			hist[int(min(b, lastBin))]++
+		}
+		if e.cfg.RewardFeatures {
+			var r [2]float64
+			if !e.over {
+				var err error
+				if r, _, _, err = e.evaluate(k); err != nil {
+					return err
+				}
+			}
+			col[FeatureHistogram+e.cfg.Bins] = r[0]
+			col[FeatureHistogram+e.cfg.Bins+1] = r[1]
 		}
 	}
 	return nil

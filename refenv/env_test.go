@@ -614,3 +614,41 @@ func quantile(x []float64, q float64) float64 {
 	sort.Float64s(s)
 	return s[int(q*float64(len(s)-1))]
 }
+
+// TestRewardFeatures: with RewardFeatures each present column ends with the
+// utilities Step would return for that action.
+func TestRewardFeatures(t *testing.T) {
+	c := Reference()
+	c.RewardFeatures = true
+	e, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, feats := e.Shape()
+	if feats != NumScalars+c.Bins+2 {
+		t.Fatalf("%d features, want %d", feats, NumScalars+c.Bins+2)
+	}
+	obs, mask := make([]float64, cols*feats), make([]bool, cols)
+	e.Reset(7)
+	for step := 0; step < 30; step++ {
+		if err := e.Observe(obs, mask); err != nil {
+			t.Fatal(err)
+		}
+		for k := range cols {
+			if !mask[k] {
+				continue
+			}
+			want, err := e.Rewards(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := obs[k*feats+feats-2 : k*feats+feats]
+			if got[0] != want[0] || got[1] != want[1] {
+				t.Fatalf("step %d column %d: features %v, Rewards %v", step, k, got, want)
+			}
+		}
+		if _, _, _, err := e.Step(step % (e.Edges() + 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
