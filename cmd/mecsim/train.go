@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"golang.org/x/term"
@@ -58,13 +59,25 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	for i, ev := range outcome.Summary.Evaluations {
-		p, err := plots.Pareto(outcome.Fronts[i])
+		// plots.Pareto draws ms and mJ; per-episode sums read better in s
+		// and J.
+		front := outcome.Fronts[i]
+		front.Pareto = slices.Clone(front.Pareto)
+		for k := range front.Pareto {
+			pts := slices.Clone(front.Pareto[k].Points)
+			for j := range pts {
+				pts[j].MeanLatency /= 1e3
+				pts[j].MeanEnergy /= 1e3
+			}
+			front.Pareto[k].Points = pts
+		}
+		p, err := plots.Pareto(front)
 		if err != nil {
 			return err
 		}
 		p.Title.Text = fmt.Sprintf("Reference environment, E = %d: each method's points and front", ev.Edges)
-		p.X.Label.Text = "delay charged per episode (ms)"
-		p.Y.Label.Text = "energy per episode (mJ)"
+		p.X.Label.Text = "delay charged per episode (s)"
+		p.Y.Label.Text = "energy per episode (J)"
 		if err := plots.Save(p, figures, fmt.Sprintf("pareto_e%d", ev.Edges), plots.DefaultWidth, plots.DefaultHeight); err != nil {
 			return err
 		}
