@@ -9,9 +9,9 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Built with -tags openblas (cgo, and Debian's libopenblas-dev), every
-// matrix product — Net.Forward's and gorgonia's — goes to OpenBLAS instead
-// of gonum's pure-Go BLAS. This is a build-time choice, made once before
+// Built with -tags openblas (cgo, Debian's libopenblas-dev and
+// CGO_LDFLAGS=-lopenblas), every matrix product — Net.Forward's and
+// gorgonia's — goes to OpenBLAS instead of gonum's pure-Go BLAS. This is a build-time choice, made once before
 // main runs; results may differ from the pure-Go build in the last bits.
 func init() {
 	impl := netlib.Implementation{}
