@@ -55,6 +55,9 @@ type TrainOutcome struct {
 	// ones a resumed run continues); it is written to timing.json, the one
 	// file that differs between identical runs.
 	WallSeconds float64
+	// StepsThisRun is the number of steps this invocation took (all of
+	// them, unless it resumed a run).
+	StepsThisRun int
 }
 
 // TrainResult is summary.json of a training folder.
@@ -152,7 +155,7 @@ func (e Env) Train(c *Config, dir string, opt TrainOptions) (*TrainOutcome, erro
 		return results.WriteFileAtomic(filepath.Join(dir, CurveFile), func(w io.Writer) error { return writeCurve(w, tr.Curve) })
 	}
 	next := (tr.Step/t.CheckpointEvery + 1) * t.CheckpointEvery
-	start := time.Now()
+	start, step0 := time.Now(), tr.Step
 	err = tr.Run(func(tr *rl.Trainer) error {
 		if tr.Step >= next && !tr.Done() {
 			next = (tr.Step/t.CheckpointEvery + 1) * t.CheckpointEvery
@@ -168,7 +171,7 @@ func (e Env) Train(c *Config, dir string, opt TrainOptions) (*TrainOutcome, erro
 		return nil, err
 	}
 
-	out := &TrainOutcome{Config: c, Curve: tr.Curve, WallSeconds: wall}
+	out := &TrainOutcome{Config: c, Curve: tr.Curve, WallSeconds: wall, StepsThisRun: tr.Step - step0}
 	out.Summary = TrainResult{Name: c.Name, Environment: c.Environment, Steps: tr.Step, Episodes: tr.Episode,
 		Updates: tr.Agent.Updates, Alpha: tr.Agent.Alpha()}
 	if c.Environment == EnvReference {
@@ -195,7 +198,8 @@ func (e Env) Train(c *Config, dir string, opt TrainOptions) (*TrainOutcome, erro
 	}); err != nil {
 		return nil, err
 	}
-	timing := map[string]float64{"train_wall_seconds": wall, "steps_per_second": float64(tr.Step) / math.Max(wall, 1e-9)}
+	timing := map[string]float64{"train_wall_seconds": wall, "steps_this_run": float64(out.StepsThisRun),
+		"steps_per_second": float64(out.StepsThisRun) / math.Max(wall, 1e-9)}
 	if err := results.WriteFileAtomic(filepath.Join(dir, TimingFile), func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(timing)
 	}); err != nil {

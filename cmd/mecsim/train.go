@@ -89,8 +89,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	s := outcome.Summary
-	fmt.Fprintf(stdout, "trained %s: %d steps, %d episodes, %d updates in %.1fs (%.0f steps/s); final α %.4f\n",
-		s.Name, s.Steps, s.Episodes, s.Updates, outcome.WallSeconds, float64(s.Steps)/max(outcome.WallSeconds, 1e-9), s.Alpha)
+	fmt.Fprintf(stdout, "trained %s: %d steps, %d episodes, %d updates; this run took %d steps in %.1fs (%.0f steps/s); final α %.4f\n",
+		s.Name, s.Steps, s.Episodes, s.Updates, outcome.StepsThisRun, outcome.WallSeconds, float64(outcome.StepsThisRun)/max(outcome.WallSeconds, 1e-9), s.Alpha)
 	for _, ev := range s.Evaluations {
 		fmt.Fprintf(stdout, "\nE = %d edge servers (reference point %.4g s, %.4g J per episode)\n", ev.Edges, ev.RefPoint[0], ev.RefPoint[1])
 		fmt.Fprintf(stdout, "%-14s %14s %12s %7s\n", "method", "hypervolume", "normalised", "points")
