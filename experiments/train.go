@@ -337,13 +337,9 @@ func score(edges int, methods []rl.Method, points []rl.EvalPoint, rc refenv.Conf
 // evaluateWorld runs the file's Pareto evaluation on the mecsim world with
 // "sac" the trained agent at each preference.
 func (e Env) evaluateWorld(c *Config, agent *rl.SAC, workers int) (*Outcome, error) {
-	reg := policies.Builtin()
-	for _, en := range e.Policies.Entries() {
-		if _, ok := reg.Lookup(en.Name); !ok {
-			if err := reg.Add(en); err != nil {
-				return nil, err
-			}
-		}
+	reg, err := e.registryCopy()
+	if err != nil {
+		return nil, err
 	}
 	if err := reg.Add(agentEntry("sac", agent, c.Train.Preferences)); err != nil {
 		return nil, err
@@ -415,13 +411,9 @@ func (e Env) withAgents(c *Config) (Env, error) {
 			continue
 		}
 		if reg == nil {
-			reg = policies.Builtin()
-			for _, en := range e.Policies.Entries() {
-				if _, ok := reg.Lookup(en.Name); !ok {
-					if err := reg.Add(en); err != nil {
-						return e, err
-					}
-				}
+			var err error
+			if reg, err = e.registryCopy(); err != nil {
+				return e, err
 			}
 		}
 		agent, err := rl.LoadSAC(path)
@@ -441,4 +433,16 @@ func (e Env) withAgents(c *Config) (Env, error) {
 		e.Policies = reg
 	}
 	return e, nil
+}
+
+// registryCopy returns a registry holding e's entries, to which a run may
+// add its agents without changing e's.
+func (e Env) registryCopy() (*policies.Registry, error) {
+	reg := &policies.Registry{}
+	for _, en := range e.Policies.Entries() {
+		if err := reg.Add(en); err != nil {
+			return nil, err
+		}
+	}
+	return reg, nil
 }

@@ -152,7 +152,7 @@ type SAC struct {
 
 	// Scratch, reused.
 	one                *Batch
-	oneOut             []float64
+	oneOut, oneProbs   []float64
 	fs, fsB            forwardScratch
 	outT1, outT2       []float64
 	outAs              []float64 // the actor on the current states
@@ -212,6 +212,7 @@ func (s *SAC) initScratch() {
 	s.actRng, s.sampleRng, s.prefRng = rand.New(s.actSrc), rand.New(s.sampleSrc), rand.New(s.prefSrc)
 	s.one = NewBatch(s.Actor.Arch, 1)
 	s.oneOut = make([]float64, s.Cols)
+	s.oneProbs = make([]float64, s.Cols)
 }
 
 // Alpha returns the temperature.
@@ -279,7 +280,7 @@ func (s *SAC) Probs(obs []float64, mask []bool, w float64, probs []float64) erro
 // Act returns an action for one observation under preference w: sampled
 // from the policy, or its most probable action when greedy.
 func (s *SAC) Act(obs []float64, mask []bool, w float64, greedy bool) (int, error) {
-	probs := make([]float64, s.Cols)
+	probs := s.oneProbs
 	if err := s.Probs(obs, mask, w, probs); err != nil {
 		return 0, err
 	}
@@ -296,24 +297,7 @@ func (s *SAC) Act(obs []float64, mask []bool, w float64, greedy bool) (int, erro
 }
 
 // RandomAction returns a uniformly random allowed action (warm-up).
-func (s *SAC) RandomAction(mask []bool) int {
-	n := 0
-	for _, ok := range mask {
-		if ok {
-			n++
-		}
-	}
-	k := s.actRng.IntN(max(n, 1))
-	for a, ok := range mask {
-		if ok {
-			if k == 0 {
-				return a
-			}
-			k--
-		}
-	}
-	return 0
-}
+func (s *SAC) RandomAction(mask []bool) int { return uniformAllowed(s.actRng, mask) }
 
 func sampleCategorical(rng *rand.Rand, probs []float64, mask []bool) int {
 	u := rng.Float64()

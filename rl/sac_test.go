@@ -27,24 +27,37 @@ func (bandit) Step(a int) ([Objectives]float64, bool, bool, error) {
 	return [Objectives]float64{0, 1}, true, false, nil
 }
 
-func TestBanditSoftPolicy(t *testing.T) {
+// trainBandit trains a small agent on the bandit for steps steps (seed
+// seed, settings changed by set) and returns it with the bandit's
+// observation and mask.
+func trainBandit(t *testing.T, seed uint64, steps int, set func(*SACConfig)) (*SAC, []float64, []bool) {
+	t.Helper()
 	cfg := DefaultSAC()
 	cfg.Encoder, cfg.Trunk, cfg.Blocks, cfg.Batch, cfg.Warmup, cfg.UpdateEvery = 8, 16, 0, 32, 64, 1
-	cfg.ActorLR, cfg.CriticLR, cfg.InitialAlpha, cfg.FixedAlpha = 3e-3, 3e-3, 0.25, true
-	agent, err := NewSAC(cfg, 2, 2, sim.NewStreams(5))
+	cfg.ActorLR, cfg.CriticLR = 3e-3, 3e-3
+	set(&cfg)
+	agent, err := NewSAC(cfg, 2, 2, sim.NewStreams(seed))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(agent, bandit{}, 5, 3000)
+	tr, err := NewTrainer(agent, bandit{}, seed, steps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := tr.Run(nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	var env bandit
 	obs, mask := make([]float64, 4), make([]bool, 2)
-	env.Observe(obs, mask)
+	if err := (bandit{}).Observe(obs, mask); err != nil {
+		t.Fatal(err)
+	}
+	return agent, obs, mask
+}
+
+func TestBanditSoftPolicy(t *testing.T) {
+	agent, obs, mask := trainBandit(t, 5, 3000, func(c *SACConfig) {
+		c.InitialAlpha, c.FixedAlpha = 0.25, true
+	})
 	probs := make([]float64, 2)
 	for _, w := range []float64{0, 0.25, 0.5, 0.75, 1} {
 		if err := agent.Probs(obs, mask, w, probs); err != nil {
@@ -86,23 +99,7 @@ func TestSoftTarget(t *testing.T) {
 // entropy on the bandit settles near the target, 0.5·log 2 — whatever the
 // preference, although the arms' values differ by up to 1.
 func TestAutomaticTemperature(t *testing.T) {
-	cfg := DefaultSAC()
-	cfg.Encoder, cfg.Trunk, cfg.Blocks, cfg.Batch, cfg.Warmup, cfg.UpdateEvery = 8, 16, 0, 32, 64, 1
-	cfg.ActorLR, cfg.CriticLR, cfg.AlphaLR = 3e-3, 3e-3, 1e-2
-	agent, err := NewSAC(cfg, 2, 2, sim.NewStreams(6))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewTrainer(agent, bandit{}, 6, 4000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.Run(nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	var env bandit
-	obs, mask := make([]float64, 4), make([]bool, 2)
-	env.Observe(obs, mask)
+	agent, obs, mask := trainBandit(t, 6, 4000, func(c *SACConfig) { c.AlphaLR = 1e-2 })
 	probs := make([]float64, 2)
 	mean := 0.0
 	ws := []float64{0, 0.25, 0.5, 0.75, 1}
