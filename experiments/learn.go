@@ -72,11 +72,31 @@ type Train struct {
 	LatencyScale float64 `toml:"latency_scale"`
 	EnergyScale  float64 `toml:"energy_scale"`
 
+	// Select says which weights are evaluated and kept as the agent:
+	// "last" (the default), those at the end of training; or "validation",
+	// in the reference environment, the checkpoint (every
+	// checkpoint_every steps, and the last) whose greedy policy has the
+	// largest mean normalised hypervolume over reference.eval_edges on
+	// validation episodes, which are drawn apart from the training and
+	// evaluation episodes. Each system's box is fixed by the file's other
+	// methods on the same validation episodes, so scores of different
+	// checkpoints compare. The chosen agent is written to best.
+	Select string `toml:"select"`
+	// ValidationEpisodes is the number of validation episodes per
+	// preference and system under select = "validation"; default 5.
+	ValidationEpisodes int `toml:"validation_episodes"`
+
 	EvalEpisodes int       `toml:"eval_episodes"` // episodes per method and preference; default 20
 	Preferences  []float64 `toml:"preferences"`   // preferences evaluated; default 0, 0.1, …, 1
 
 	SAC rl.SACConfig `toml:"sac"` // the agent; every key defaults as in rl.DefaultSAC
 }
+
+// The ways of choosing a training run's agent (train.select).
+const (
+	SelectLast       = "last"
+	SelectValidation = "validation"
+)
 
 // ReferenceMethods lists the evaluation methods of the reference
 // environment besides "sac": "greedy-w" (the immediate scalarised reward,
@@ -170,6 +190,12 @@ func (c *Config) fillLearning(unset func(key string, zero bool) bool) {
 		if unset("train.energy_scale", t.EnergyScale == 0) {
 			t.EnergyScale = 0.1
 		}
+		if unset("train.select", t.Select == "") {
+			t.Select = SelectLast
+		}
+		if unset("train.validation_episodes", t.ValidationEpisodes == 0) {
+			t.ValidationEpisodes = 5
+		}
 		if unset("train.eval_episodes", t.EvalEpisodes == 0) {
 			t.EvalEpisodes = 20
 		}
@@ -238,6 +264,18 @@ func (c *Config) validateLearning(v *validator) {
 	}
 	v.positive("train.latency_scale", t.LatencyScale)
 	v.positive("train.energy_scale", t.EnergyScale)
+	switch t.Select {
+	case SelectLast:
+	case SelectValidation:
+		if c.Environment != EnvReference {
+			v.add("train.select", "%q is built for the reference environment; in a mecsim world use %q", SelectValidation, SelectLast)
+		}
+	default:
+		v.add("train.select", "must be %q or %q, got %q", SelectLast, SelectValidation, t.Select)
+	}
+	if t.ValidationEpisodes < 1 || t.ValidationEpisodes > 100_000 {
+		v.add("train.validation_episodes", "must be between 1 and 100000, got %d", t.ValidationEpisodes)
+	}
 	if t.EvalEpisodes < 1 || t.EvalEpisodes > 100_000 {
 		v.add("train.eval_episodes", "must be between 1 and 100000, got %d", t.EvalEpisodes)
 	}

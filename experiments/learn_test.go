@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,6 +159,18 @@ eval_edges = [11]
 steps = 10
 `, "reference.eval_edges[0]: must be between 1 and columns − 1 = 10, got 11"},
 		{"sac without train in a world", strings.Replace(worldWithTwoProcessors, "%s", `["sac"]`, 1), `the policy "sac" is the agent this file trains`},
+		{"unknown selection", `environment = "reference"
+policies = ["sac", "greedy-w"]
+[reference]
+[train]
+steps = 10
+select = "best"
+`, `t.toml:6: train.select: must be "last" or "validation", got "best"`},
+		{"selection in a world", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
+[train]
+steps = 10
+select = "validation"
+`, `train.select: "validation" is built for the reference environment`},
 		{"wrong type", `environment = "reference"
 policies = ["greedy-w"]
 [reference]
@@ -170,5 +183,40 @@ steps = 10
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want it to contain %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestSelectionResume: resuming from a checkpoint drops the validations
+// taken after it (the resumed run repeats them), and the best row is the
+// earliest of equal scores.
+func TestSelectionResume(t *testing.T) {
+	dir := t.TempDir()
+	text := "step,score,hv_e1,hv_e2\n100,0.5,0.4,0.6\n200,0.7,0.6,0.8\n300,0.7,0.7,0.7\n400,0.9,0.9,0.9\n"
+	if err := os.WriteFile(filepath.Join(dir, ValidationFile), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &selection{systems: make([]validationSystem, 2)}
+	if err := s.resume(dir, 300); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.rows) != 3 {
+		t.Fatalf("resumed at step 300 with %d rows, want 3", len(s.rows))
+	}
+	b, ok := s.best()
+	if !ok || b.Step != 200 || b.Score != 0.7 || b.PerSystem[1] != 0.8 {
+		t.Errorf("best %+v, want step 200 (the earlier of two 0.7s)", b)
+	}
+	var buf bytes.Buffer
+	s.systems[0].edges, s.systems[1].edges = 1, 2
+	if err := s.write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Join(strings.Split(text, "\n")[:4], "\n") + "\n"; buf.String() != want {
+		t.Errorf("rewritten:\n%s\nwant\n%s", buf.String(), want)
+	}
+	// A file of the wrong width is refused with its line.
+	os.WriteFile(filepath.Join(dir, ValidationFile), []byte("step,score,hv_e1\n100,0.5,0.4\n"), 0o644)
+	if err := (&selection{systems: make([]validationSystem, 2)}).resume(dir, 300); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("a row of 3 fields for 2 systems: %v", err)
 	}
 }

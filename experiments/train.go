@@ -51,6 +51,9 @@ type TrainOutcome struct {
 	// World is a mecsim world's evaluation (every policy's Pareto front,
 	// "sac" across the preferences).
 	World *Outcome
+	// Validation is every checkpoint's validation under train.select =
+	// "validation".
+	Validation []ValidationRow
 	// WallSeconds is the training time of this invocation (not of earlier
 	// ones a resumed run continues); it is written to timing.json, the one
 	// file that differs between identical runs.
@@ -62,12 +65,15 @@ type TrainOutcome struct {
 
 // TrainResult is summary.json of a training folder.
 type TrainResult struct {
-	Name        string       `json:"name"`
-	Environment string       `json:"environment"`
-	Steps       int          `json:"steps"`
-	Episodes    int          `json:"episodes"`
-	Updates     int          `json:"updates"`
-	Alpha       float64      `json:"final_alpha"`
+	Name        string  `json:"name"`
+	Environment string  `json:"environment"`
+	Steps       int     `json:"steps"`
+	Episodes    int     `json:"episodes"`
+	Updates     int     `json:"updates"`
+	Alpha       float64 `json:"final_alpha"`
+	// Selected is the checkpoint evaluated under train.select =
+	// "validation"; otherwise the last is.
+	Selected    *Selected    `json:"selected,omitempty"`
 	Evaluations []Evaluation `json:"evaluations,omitempty"`
 }
 
@@ -148,7 +154,23 @@ func (e Env) Train(c *Config, dir string, opt TrainOptions) (*TrainOutcome, erro
 		}
 	}
 
+	var sel *selection
+	if t.Select == SelectValidation {
+		if sel, err = newSelection(c, opt.Workers); err != nil {
+			return nil, err
+		}
+		if opt.Resume {
+			if err := sel.resume(dir, tr.Step); err != nil {
+				return nil, err
+			}
+		}
+	}
 	save := func(tr *rl.Trainer) error {
+		if sel != nil {
+			if err := sel.checkpoint(tr, dir); err != nil {
+				return err
+			}
+		}
 		if err := tr.Save(ckpt); err != nil {
 			return err
 		}
@@ -174,15 +196,24 @@ func (e Env) Train(c *Config, dir string, opt TrainOptions) (*TrainOutcome, erro
 	out := &TrainOutcome{Config: c, Curve: tr.Curve, WallSeconds: wall, StepsThisRun: tr.Step - step0}
 	out.Summary = TrainResult{Name: c.Name, Environment: c.Environment, Steps: tr.Step, Episodes: tr.Episode,
 		Updates: tr.Agent.Updates, Alpha: tr.Agent.Alpha()}
+	agent := tr.Agent
+	if sel != nil {
+		b, _ := sel.best()
+		out.Summary.Selected = &Selected{Step: b.Step, Score: b.Score}
+		out.Validation = sel.rows
+		if agent, err = rl.LoadSAC(filepath.Join(dir, BestFile)); err != nil {
+			return nil, err
+		}
+	}
 	if c.Environment == EnvReference {
-		if err := e.evaluateReference(c, tr.Agent, out, opt.Workers); err != nil {
+		if err := e.evaluateReference(c, agent, out, opt.Workers); err != nil {
 			return nil, err
 		}
 		if err := results.WriteFileAtomic(filepath.Join(dir, EvalFile), func(w io.Writer) error { return writeEval(w, out.Summary.Evaluations) }); err != nil {
 			return nil, err
 		}
 	} else {
-		world, err := e.evaluateWorld(c, tr.Agent, opt.Workers)
+		world, err := e.evaluateWorld(c, agent, opt.Workers)
 		if err != nil {
 			return nil, err
 		}

@@ -91,11 +91,25 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	s := outcome.Summary
 	fmt.Fprintf(stdout, "trained %s: %d steps, %d episodes, %d updates; this run took %d steps in %.1fs (%.0f steps/s); final α %.4f\n",
 		s.Name, s.Steps, s.Episodes, s.Updates, outcome.StepsThisRun, outcome.WallSeconds, float64(outcome.StepsThisRun)/max(outcome.WallSeconds, 1e-9), s.Alpha)
+	if s.Selected != nil {
+		fmt.Fprintf(stdout, "evaluated the checkpoint at step %d, best on validation (mean normalised hypervolume %.4f; all in %s)\n",
+			s.Selected.Step, s.Selected.Score, experiments.ValidationFile)
+	}
 	for _, ev := range s.Evaluations {
 		fmt.Fprintf(stdout, "\nE = %d edge servers (reference point %.4g s, %.4g J per episode)\n", ev.Edges, ev.RefPoint[0], ev.RefPoint[1])
 		fmt.Fprintf(stdout, "%-14s %14s %12s %7s\n", "method", "hypervolume", "normalised", "points")
 		for _, m := range ev.Methods {
 			fmt.Fprintf(stdout, "%-14s %14.6g %12.4f %7d\n", m.Method, m.Hypervolume, m.Normalized, len(m.Points))
+		}
+	}
+	if len(s.Evaluations) > 1 {
+		fmt.Fprintf(stdout, "\nmean over %d systems\n%-14s %12s\n", len(s.Evaluations), "method", "normalised")
+		for j, m := range s.Evaluations[0].Methods {
+			mean := 0.0
+			for _, ev := range s.Evaluations {
+				mean += ev.Methods[j].Normalized / float64(len(s.Evaluations))
+			}
+			fmt.Fprintf(stdout, "%-14s %12.4f\n", m.Method, mean)
 		}
 	}
 	if outcome.World != nil {

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,10 +42,19 @@ batch = 16
 warmup = 100
 `
 
+// tinySelected is tinyReference choosing its agent by validation.
+var tinySelected = strings.Replace(tinyReference, "preferences = [0, 0.5, 1]\n",
+	"preferences = [0, 0.5, 1]\nselect = \"validation\"\nvalidation_episodes = 1\n", 1)
+
 func writeTiny(t *testing.T) string {
 	t.Helper()
+	return writeFile(t, tinyReference)
+}
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "tiny.toml")
-	if err := os.WriteFile(path, []byte(tinyReference), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -98,11 +110,68 @@ func TestTrainWritesEverything(t *testing.T) {
 	}
 }
 
+// TestTrainSelectsByValidation: under select = "validation" every
+// checkpoint is scored, the best is kept and evaluated, and the summary
+// names it.
+func TestTrainSelectsByValidation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "sel")
+	out := train(t, writeFile(t, tinySelected), "-o", dir)
+	if !strings.Contains(out, "best on validation") {
+		t.Errorf("output does not name the chosen checkpoint:\n%s", out)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "validation.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 1+6 || lines[0] != "step,score,hv_e1" {
+		t.Fatalf("validation.csv: want a header and 6 checkpoints (every 100 of 600 steps), got\n%s", raw)
+	}
+	bestStep, bestScore := "", math.Inf(-1)
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		x, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x > bestScore {
+			bestStep, bestScore = f[0], x
+		}
+	}
+	var sum struct {
+		Selected struct {
+			Step  int     `json:"step"`
+			Score float64 `json:"validation_score"`
+		} `json:"selected"`
+	}
+	raw, _ = os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if strconv.Itoa(sum.Selected.Step) != bestStep || sum.Selected.Score != bestScore {
+		t.Errorf("summary selects step %d (%v); validation.csv's best is step %s (%v)", sum.Selected.Step, sum.Selected.Score, bestStep, bestScore)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "best")); err != nil {
+		t.Errorf("no best agent: %v", err)
+	}
+}
+
 // TestTrainKilledAndResumed kills a training process after its first
 // checkpoints, resumes it, and checks that the result equals an
-// uninterrupted run's, byte for byte.
+// uninterrupted run's, byte for byte; with selection by validation too.
 func TestTrainKilledAndResumed(t *testing.T) {
-	file := writeTiny(t)
+	for _, tc := range []struct {
+		name, text string
+		files      []string
+	}{
+		{"last", tinyReference, nil},
+		{"validation", tinySelected, []string{"best", "validation.csv"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { killAndResume(t, writeFile(t, tc.text), tc.files) })
+	}
+}
+
+func killAndResume(t *testing.T, file string, extra []string) {
 	whole := filepath.Join(t.TempDir(), "whole")
 	train(t, file, "-o", whole)
 
@@ -130,7 +199,7 @@ func TestTrainKilledAndResumed(t *testing.T) {
 		t.Skip("the run finished before it could be killed")
 	}
 	train(t, file, "--resume", killed)
-	for _, name := range []string{"checkpoint", "curve.csv", "eval.csv", "summary.json"} {
+	for _, name := range append([]string{"checkpoint", "curve.csv", "eval.csv", "summary.json"}, extra...) {
 		x, _ := os.ReadFile(filepath.Join(whole, name))
 		y, _ := os.ReadFile(filepath.Join(killed, name))
 		if !bytes.Equal(x, y) || len(x) == 0 {
