@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 
 	"github.com/mecsim/mecsim/results"
 )
@@ -21,6 +22,9 @@ import (
 // deflated. A file cut short or changed anywhere fails the length or the
 // checksum and is refused before anything is decoded.
 const checkpointMagic = "mecsim checkpoint v1\n"
+
+// marlCheckpointMagic heads a multi-agent (MADDPG) checkpoint.
+const marlCheckpointMagic = "mecsim maddpg checkpoint v1\n"
 
 // ErrCorrupt is wrapped by the error of a checkpoint that is truncated or
 // fails its checksum.
@@ -263,13 +267,17 @@ func LoadTrainer(path string, env Env, steps int) (*Trainer, error) {
 	return t, nil
 }
 
-func writeCheckpoint(path string, c *checkpoint) error {
+func writeCheckpoint(path string, c *checkpoint) error { return writeFramed(path, checkpointMagic, c) }
+
+// writeFramed writes v, gob-encoded and deflated, framed with the header,
+// length and checksum, atomically.
+func writeFramed(path, magic string, v any) error {
 	var payload bytes.Buffer
 	zw, err := flate.NewWriter(&payload, flate.BestSpeed)
 	if err != nil {
 		return err
 	}
-	if err := gob.NewEncoder(zw).Encode(c); err != nil {
+	if err := gob.NewEncoder(zw).Encode(v); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	if err := zw.Close(); err != nil {
@@ -277,7 +285,7 @@ func writeCheckpoint(path string, c *checkpoint) error {
 	}
 	sum := sha256.Sum256(payload.Bytes())
 	var head bytes.Buffer
-	head.WriteString(checkpointMagic)
+	head.WriteString(magic)
 	binary.Write(&head, binary.LittleEndian, uint64(payload.Len()))
 	head.Write(sum[:])
 	return results.WriteFileAtomic(path, func(w io.Writer) error {
@@ -290,30 +298,44 @@ func writeCheckpoint(path string, c *checkpoint) error {
 }
 
 func readCheckpoint(path string) (*checkpoint, error) {
+	var c checkpoint
+	if err := readFramed(path, checkpointMagic, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// readFramed checks the frame of the file at path and decodes its payload
+// into v.
+func readFramed(path, magic string, v any) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
+		return fmt.Errorf("checkpoint: %w", err)
 	}
-	if !bytes.HasPrefix(raw, []byte(checkpointMagic)) {
-		if len(raw) < len(checkpointMagic) && bytes.HasPrefix([]byte(checkpointMagic), raw) {
-			return nil, fmt.Errorf("checkpoint %s: %w", path, ErrCorrupt)
+	if !bytes.HasPrefix(raw, []byte(magic)) {
+		if len(raw) < len(magic) && bytes.HasPrefix([]byte(magic), raw) {
+			return fmt.Errorf("checkpoint %s: %w", path, ErrCorrupt)
 		}
-		return nil, fmt.Errorf("checkpoint %s: not a mecsim checkpoint", path)
+		for _, m := range []string{checkpointMagic, marlCheckpointMagic} {
+			if bytes.HasPrefix(raw, []byte(m)) {
+				return fmt.Errorf("checkpoint %s: holds a %s, not a %s", path, strings.TrimSpace(m), strings.TrimSpace(magic))
+			}
+		}
+		return fmt.Errorf("checkpoint %s: not a mecsim checkpoint", path)
 	}
-	rest := raw[len(checkpointMagic):]
+	rest := raw[len(magic):]
 	if len(rest) < 8+sha256.Size {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, ErrCorrupt)
+		return fmt.Errorf("checkpoint %s: %w", path, ErrCorrupt)
 	}
 	n := binary.LittleEndian.Uint64(rest[:8])
 	var want [sha256.Size]byte
 	copy(want[:], rest[8:8+sha256.Size])
 	payload := rest[8+sha256.Size:]
 	if uint64(len(payload)) != n || sha256.Sum256(payload) != want {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, ErrCorrupt)
+		return fmt.Errorf("checkpoint %s: %w", path, ErrCorrupt)
 	}
-	var c checkpoint
-	if err := gob.NewDecoder(flate.NewReader(bytes.NewReader(payload))).Decode(&c); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("checkpoint %s: decoding: %w", path, err)
+	if err := gob.NewDecoder(flate.NewReader(bytes.NewReader(payload))).Decode(v); err != nil && err != io.EOF {
+		return fmt.Errorf("checkpoint %s: decoding: %w", path, err)
 	}
-	return &c, nil
+	return nil
 }

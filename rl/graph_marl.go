@@ -27,21 +27,33 @@ func (b *builder) do(f func() (*G.Node, error)) *G.Node {
 	return n
 }
 
-func (b *builder) mul(x, y *G.Node) *G.Node { return b.do(func() (*G.Node, error) { return G.Mul(x, y) }) }
-func (b *builder) add(x, y *G.Node) *G.Node { return b.do(func() (*G.Node, error) { return G.Add(x, y) }) }
-func (b *builder) sub(x, y *G.Node) *G.Node { return b.do(func() (*G.Node, error) { return G.Sub(x, y) }) }
+func (b *builder) mul(x, y *G.Node) *G.Node {
+	return b.do(func() (*G.Node, error) { return G.Mul(x, y) })
+}
+func (b *builder) add(x, y *G.Node) *G.Node {
+	return b.do(func() (*G.Node, error) { return G.Add(x, y) })
+}
+func (b *builder) sub(x, y *G.Node) *G.Node {
+	return b.do(func() (*G.Node, error) { return G.Sub(x, y) })
+}
 func (b *builder) hadamard(x, y *G.Node) *G.Node {
 	return b.do(func() (*G.Node, error) { return G.HadamardProd(x, y) })
 }
 func (b *builder) addBias(x, bias *G.Node) *G.Node {
 	return b.do(func() (*G.Node, error) { return G.BroadcastAdd(x, bias, nil, []byte{0}) })
 }
-func (b *builder) relu(x *G.Node) *G.Node    { return b.do(func() (*G.Node, error) { return G.Rectify(x) }) }
-func (b *builder) tanh(x *G.Node) *G.Node    { return b.do(func() (*G.Node, error) { return G.Tanh(x) }) }
-func (b *builder) sigmoid(x *G.Node) *G.Node { return b.do(func() (*G.Node, error) { return G.Sigmoid(x) }) }
-func (b *builder) square(x *G.Node) *G.Node  { return b.do(func() (*G.Node, error) { return G.Square(x) }) }
-func (b *builder) mean(x *G.Node) *G.Node    { return b.do(func() (*G.Node, error) { return G.Mean(x) }) }
-func (b *builder) exp(x *G.Node) *G.Node     { return b.do(func() (*G.Node, error) { return G.Exp(x) }) }
+func (b *builder) relu(x *G.Node) *G.Node {
+	return b.do(func() (*G.Node, error) { return G.Rectify(x) })
+}
+func (b *builder) tanh(x *G.Node) *G.Node { return b.do(func() (*G.Node, error) { return G.Tanh(x) }) }
+func (b *builder) sigmoid(x *G.Node) *G.Node {
+	return b.do(func() (*G.Node, error) { return G.Sigmoid(x) })
+}
+func (b *builder) square(x *G.Node) *G.Node {
+	return b.do(func() (*G.Node, error) { return G.Square(x) })
+}
+func (b *builder) mean(x *G.Node) *G.Node { return b.do(func() (*G.Node, error) { return G.Mean(x) }) }
+func (b *builder) exp(x *G.Node) *G.Node  { return b.do(func() (*G.Node, error) { return G.Exp(x) }) }
 func (b *builder) logSoftmax(x *G.Node) *G.Node {
 	return b.do(func() (*G.Node, error) { return G.LogSoftMax(x, 1) })
 }

@@ -1,0 +1,460 @@
+package rl
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/mecsim/mecsim/sim"
+)
+
+// MADDPGConfig holds the hyperparameters of multi-agent DDPG. Every field
+// has a default (DefaultMADDPG); an experiment file overrides them under
+// [train.maddpg].
+type MADDPGConfig struct {
+	Hidden      int     `toml:"hidden"`       // width of the actors' and critics' hidden layers
+	Layers      int     `toml:"layers"`       // hidden layers of each MLP
+	ActorLR     float64 `toml:"actor_lr"`     // Adam step of the actors (and the channel)
+	CriticLR    float64 `toml:"critic_lr"`    // Adam step of the critics
+	Gamma       float64 `toml:"gamma"`        // discount per step
+	Tau         float64 `toml:"tau"`          // Polyak step of the targets
+	Batch       int     `toml:"batch"`        // transitions per update
+	Buffer      int     `toml:"buffer"`       // joint transitions kept
+	Warmup      int     `toml:"warmup"`       // steps of uniformly random actions before learning
+	UpdateEvery int     `toml:"update_every"` // environment steps per update
+	// Temperature is the Gumbel-softmax temperature of the actor update.
+	Temperature float64 `toml:"temperature"`
+	// Exploration: while training, an agent takes the arg-max of its
+	// logits plus σ·Gumbel noise (σ = 1 samples its softmax policy), σ
+	// falling linearly from noise_start to noise_end over noise_steps
+	// steps after the warm-up; evaluation takes the arg-max.
+	NoiseStart float64 `toml:"noise_start"`
+	NoiseEnd   float64 `toml:"noise_end"`
+	NoiseSteps int     `toml:"noise_steps"`
+	// LogitReg weighs the mean squared logit in the actor loss. It keeps
+	// logits from saturating, where the straight-through gradient
+	// vanishes: at 1e-3 (Lowe et al.'s code) one agent of the signal game
+	// in the tests stayed on a wrong action with logits 7 apart while its
+	// critic ranked the right one first.
+	LogitReg float64 `toml:"logit_reg"`
+	// Critic is "centralised" (MADDPG: each agent's critic reads every
+	// observation and action) or "independent" (independent DDPG
+	// learners: each critic reads its own agent's only).
+	Critic string `toml:"critic"`
+	// Share: one actor and one critic serve every agent, told apart by a
+	// one-hot agent id among their inputs, so that 500 phones do not mean
+	// 500 networks.
+	Share bool `toml:"share"`
+	// AgentsPerUpdate is the number of agents whose critic and actor
+	// losses an update takes, drawn at random (all of them when there are
+	// no more): with sharing, the gradient over all agents is estimated
+	// from a sample; without, each agent is updated every
+	// agents/agents_per_update updates on average.
+	AgentsPerUpdate int `toml:"agents_per_update"`
+	// LSTM: each actor carries an LSTM state across its decisions.
+	LSTM     bool `toml:"lstm"`
+	LSTMSize int  `toml:"lstm_size"`
+	// Comm: the agents exchange messages through a bidirectional
+	// recurrent channel whose output joins each actor's input.
+	Comm       bool `toml:"comm"`
+	Message    int  `toml:"message"`     // message length
+	CommHidden int  `toml:"comm_hidden"` // recurrent width per direction
+	// Weights scalarise the reward vector (delay, energy, load balance).
+	Weights []float64 `toml:"weights"`
+}
+
+// Critic kinds.
+const (
+	CriticCentralised = "centralised"
+	CriticIndependent = "independent"
+)
+
+// DefaultMADDPG returns the defaults.
+func DefaultMADDPG() MADDPGConfig {
+	return MADDPGConfig{
+		Hidden: 64, Layers: 2, ActorLR: 1e-3, CriticLR: 1e-3, Gamma: 0.95, Tau: 0.01,
+		Batch: 128, Buffer: 20000, Warmup: 1000, UpdateEvery: 1, Temperature: 1,
+		NoiseStart: 1, NoiseEnd: 0.1, NoiseSteps: 10000, LogitReg: 0.01,
+		Critic: CriticCentralised, AgentsPerUpdate: 16, LSTMSize: 32, Message: 8, CommHidden: 16,
+		Weights: []float64{1, 1, 1},
+	}
+}
+
+// Validate reports every out-of-range setting.
+func (c MADDPGConfig) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Hidden < 1 || c.Layers < 0 {
+		bad("hidden must be ≥ 1 and layers ≥ 0, got %d and %d", c.Hidden, c.Layers)
+	}
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{{"actor_lr", c.ActorLR}, {"critic_lr", c.CriticLR}, {"temperature", c.Temperature}} {
+		if !(x.v > 0) || math.IsInf(x.v, 0) {
+			bad("%s: must be > 0, got %v", x.name, x.v)
+		}
+	}
+	if !(c.Gamma >= 0 && c.Gamma < 1) {
+		bad("gamma: must be in [0, 1), got %v", c.Gamma)
+	}
+	if !(c.Tau > 0 && c.Tau <= 1) {
+		bad("tau: must be in (0, 1], got %v", c.Tau)
+	}
+	if c.Batch < 1 || c.Buffer < c.Batch {
+		bad("batch must be ≥ 1 and buffer ≥ batch, got %d and %d", c.Batch, c.Buffer)
+	}
+	if c.Warmup < 0 || c.UpdateEvery < 1 || c.NoiseSteps < 0 {
+		bad("warmup and noise_steps must be ≥ 0 and update_every ≥ 1, got %d, %d, %d", c.Warmup, c.NoiseSteps, c.UpdateEvery)
+	}
+	if !(c.NoiseStart >= 0) || !(c.NoiseEnd >= 0) {
+		bad("noise_start and noise_end must be ≥ 0, got %v and %v", c.NoiseStart, c.NoiseEnd)
+	}
+	if !(c.LogitReg >= 0) {
+		bad("logit_reg: must be ≥ 0, got %v", c.LogitReg)
+	}
+	if c.Critic != CriticCentralised && c.Critic != CriticIndependent {
+		bad("critic: must be %q or %q, got %q", CriticCentralised, CriticIndependent, c.Critic)
+	}
+	if c.AgentsPerUpdate < 1 {
+		bad("agents_per_update: must be ≥ 1, got %d", c.AgentsPerUpdate)
+	}
+	if c.LSTMSize < 1 || c.Message < 1 || c.CommHidden < 1 {
+		bad("lstm_size, message and comm_hidden must be ≥ 1, got %d, %d, %d", c.LSTMSize, c.Message, c.CommHidden)
+	}
+	if len(c.Weights) != MultiObjectives {
+		bad("weights: want %d (delay, energy, load balance), got %d", MultiObjectives, len(c.Weights))
+	}
+	for i, w := range c.Weights {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			bad("weights[%d]: must be ≥ 0, got %v", i, w)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// marlActor is one actor: an optional LSTM cell and an MLP head.
+type marlActor struct {
+	LSTM *LSTM
+	Head *MLP
+}
+
+func (a marlActor) weights() Weights {
+	if a.LSTM == nil {
+		return a.Head.W
+	}
+	return append(slices.Clone(a.LSTM.W), a.Head.W...)
+}
+
+func (a marlActor) clone() marlActor {
+	c := marlActor{Head: &MLP{Sizes: a.Head.Sizes, W: a.Head.W.Clone()}}
+	if a.LSTM != nil {
+		c.LSTM = &LSTM{In: a.LSTM.In, Hidden: a.LSTM.Hidden, W: a.LSTM.W.Clone()}
+	}
+	return c
+}
+
+// MADDPG is multi-agent DDPG (Lowe et al. 2017) for discrete actions:
+// deterministic actors on local observations, trained through the
+// straight-through Gumbel-softmax relaxation of their arg-max; critics
+// over every agent's observation and action (or, with critic =
+// "independent", each agent's own); target actors and critics with Polyak
+// updates. With Com-DDPG's additions switched on, actors carry an LSTM
+// state across decisions and read a context from a communication channel.
+//
+// The LSTM is trained on one step from the state stored with each
+// transition (the state the actor acted from); the next state a target
+// actor starts from is recomputed from it with the target cell.
+type MADDPG struct {
+	Cfg                   MADDPGConfig
+	Agents, Obs, Actions  int
+	actors, targetActors  []marlActor // one when shared
+	critics, targetCritic []*MLP
+	comm, targetComm      *Comm
+	actorOpt, criticOpt   []*Adam
+	commOpt               *Adam
+	Buf                   *JointBuffer
+	Updates               int
+	Steps                 int // environment steps observed (for the exploration schedule)
+
+	actSrc, sampleSrc *rand.PCG
+	actRng, sampleRng *rand.Rand
+
+	h, c []float64 // the agents' LSTM states, agents × LSTMSize
+
+	u *marlUpdate // update scratch and graphs, built at the first update
+	a *marlActing // acting scratch
+}
+
+// NewMADDPG returns agents for an environment of the given shape, their
+// weights drawn from streams.
+func NewMADDPG(cfg MADDPGConfig, agents, obs, actions int, streams sim.Streams) (*MADDPG, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if agents < 1 || obs < 1 || actions < 1 {
+		return nil, fmt.Errorf("rl: %d agents with observations of %d values and %d actions", agents, obs, actions)
+	}
+	m := &MADDPG{Cfg: cfg, Agents: agents, Obs: obs, Actions: actions}
+	m.actSrc, m.sampleSrc = streams.Source("rl/maddpg/act"), streams.Source("rl/maddpg/replay")
+	m.actRng, m.sampleRng = rand.New(m.actSrc), rand.New(m.sampleSrc)
+	initRng := streams.Rand("rl/maddpg/init")
+	nets := agents
+	if cfg.Share {
+		nets = 1
+	}
+	if cfg.Comm {
+		var err error
+		if m.comm, err = NewComm(obs, cfg.Message, cfg.CommHidden, initRng); err != nil {
+			return nil, err
+		}
+		m.targetComm = &Comm{Obs: obs, Message: cfg.Message, Hidden: cfg.CommHidden, W: m.comm.W.Clone()}
+		m.commOpt = NewAdam(cfg.ActorLR, m.comm.W)
+	}
+	for i := range nets {
+		a, err := m.newActor(initRng, fmt.Sprintf("actor%d.", i))
+		if err != nil {
+			return nil, err
+		}
+		q, err := NewMLP(m.mlpSizes(m.criticInputs(), 1), initRng, 0.1, fmt.Sprintf("critic%d.", i))
+		if err != nil {
+			return nil, err
+		}
+		m.actors = append(m.actors, a)
+		m.targetActors = append(m.targetActors, a.clone())
+		m.critics = append(m.critics, q)
+		m.targetCritic = append(m.targetCritic, &MLP{Sizes: q.Sizes, W: q.W.Clone()})
+		m.actorOpt = append(m.actorOpt, NewAdam(cfg.ActorLR, a.weights()))
+		m.criticOpt = append(m.criticOpt, NewAdam(cfg.CriticLR, q.W))
+	}
+	var err error
+	if m.Buf, err = NewJointBuffer(cfg.Buffer, agents, obs, actions, m.stateSize()); err != nil {
+		return nil, err
+	}
+	m.h = make([]float64, agents*m.stateSize())
+	m.c = make([]float64, agents*m.stateSize())
+	return m, nil
+}
+
+func (m *MADDPG) mlpSizes(in, out int) []int {
+	sizes := []int{in}
+	for range m.Cfg.Layers {
+		sizes = append(sizes, m.Cfg.Hidden)
+	}
+	return append(sizes, out)
+}
+
+func (m *MADDPG) newActor(rng *rand.Rand, prefix string) (marlActor, error) {
+	var a marlActor
+	in := m.actorInputs()
+	if m.Cfg.LSTM {
+		l, err := NewLSTM(in, m.Cfg.LSTMSize, rng, prefix+"lstm.")
+		if err != nil {
+			return a, err
+		}
+		a.LSTM, in = l, m.Cfg.LSTMSize
+	}
+	h, err := NewMLP(m.mlpSizes(in, m.Actions), rng, 0.1, prefix+"head")
+	a.Head = h
+	return a, err
+}
+
+// ownInputs is the width of an agent's own actor inputs: its observation
+// and, when networks are shared, its one-hot id.
+func (m *MADDPG) ownInputs() int {
+	if m.Cfg.Share {
+		return m.Obs + m.Agents
+	}
+	return m.Obs
+}
+
+// actorInputs adds the channel's context.
+func (m *MADDPG) actorInputs() int {
+	if m.Cfg.Comm {
+		return m.ownInputs() + 2*m.Cfg.CommHidden
+	}
+	return m.ownInputs()
+}
+
+func (m *MADDPG) centralised() bool { return m.Cfg.Critic == CriticCentralised }
+
+// criticInputs: every (or the own) observation, every (or the own)
+// one-hot action, and the one-hot id when shared.
+func (m *MADDPG) criticInputs() int {
+	n := m.Obs + m.Actions
+	if m.centralised() {
+		n *= m.Agents
+	}
+	if m.Cfg.Share {
+		n += m.Agents
+	}
+	return n
+}
+
+// actionSlot is the first critic input of agent i's action.
+func (m *MADDPG) actionSlot(i int) int {
+	if m.centralised() {
+		return m.Agents*m.Obs + i*m.Actions
+	}
+	return m.Obs
+}
+
+func (m *MADDPG) stateSize() int {
+	if m.Cfg.LSTM {
+		return m.Cfg.LSTMSize
+	}
+	return 0
+}
+
+func (m *MADDPG) net(i int) int {
+	if m.Cfg.Share {
+		return 0
+	}
+	return i
+}
+
+// Noise returns the exploration scale σ after steps environment steps.
+func (m *MADDPG) Noise(steps int) float64 {
+	t := steps - m.Cfg.Warmup
+	if t <= 0 || m.Cfg.NoiseSteps == 0 {
+		if t <= 0 {
+			return m.Cfg.NoiseStart
+		}
+		return m.Cfg.NoiseEnd
+	}
+	f := min(1, float64(t)/float64(m.Cfg.NoiseSteps))
+	return m.Cfg.NoiseStart + f*(m.Cfg.NoiseEnd-m.Cfg.NoiseStart)
+}
+
+// ResetState zeroes every agent's LSTM state (at an episode's start).
+func (m *MADDPG) ResetState() {
+	clear(m.h)
+	clear(m.c)
+}
+
+// marlActing is the scratch of acting.
+type marlActing struct {
+	x, ctx, logits, h2, c2 []float64
+	ms                     mlpScratch
+	ls                     lstmScratch
+	cs                     commScratch
+}
+
+// forwardActors computes the logits (agent-major: agent j's b rows at
+// logits[j·b·K:]) of every agent's actor for b samples of observations
+// obs (agent-major, agents·b rows of Obs), from LSTM states h, c (same
+// layout; nil without an LSTM), writing the next states into h2, c2.
+func (m *MADDPG) forwardActors(actors []marlActor, comm *Comm, obs []float64, b int, h, c, h2, c2, logits []float64, s *marlActing) {
+	N, own, in := m.Agents, m.ownInputs(), m.actorInputs()
+	s.x = grow(s.x, N*b*in)
+	if comm != nil {
+		s.ctx = grow(s.ctx, N*b*comm.Context())
+		comm.Forward(obs, N, b, s.ctx, &s.cs)
+	}
+	for j := range N {
+		for r := range b {
+			row := s.x[(j*b+r)*in : (j*b+r+1)*in]
+			copy(row, obs[(j*b+r)*m.Obs:(j*b+r+1)*m.Obs])
+			if m.Cfg.Share {
+				clear(row[m.Obs:own])
+				row[m.Obs+j] = 1
+			}
+			if comm != nil {
+				copy(row[own:], s.ctx[(j*b+r)*comm.Context():(j*b+r+1)*comm.Context()])
+			}
+		}
+	}
+	run := func(a marlActor, lo, rows int) {
+		x := s.x[lo*in : (lo+rows)*in]
+		if a.LSTM != nil {
+			H := a.LSTM.Hidden
+			a.LSTM.Step(x, rows, h[lo*H:(lo+rows)*H], c[lo*H:(lo+rows)*H], h2[lo*H:(lo+rows)*H], c2[lo*H:(lo+rows)*H], &s.ls)
+			x = h2[lo*H : (lo+rows)*H]
+		}
+		a.Head.Forward(x, rows, logits[lo*m.Actions:(lo+rows)*m.Actions], &s.ms)
+	}
+	if m.Cfg.Share {
+		run(actors[0], 0, N*b)
+		return
+	}
+	for j := range N {
+		run(actors[j], j*b, b)
+	}
+}
+
+// Act picks every agent's action for one joint observation (agents × Obs)
+// and mask (agents × Actions) into actions, and advances the agents'
+// LSTM states. explore adds the scheduled Gumbel noise; before the
+// warm-up ends, exploring actions are uniform over the allowed ones.
+func (m *MADDPG) Act(obs []float64, mask []bool, explore bool, actions []int) error {
+	N, K := m.Agents, m.Actions
+	if len(obs) != N*m.Obs || len(mask) != N*K || len(actions) != N {
+		return fmt.Errorf("rl: act on %d observation values, %d mask entries, %d actions; want %d, %d, %d", len(obs), len(mask), len(actions), N*m.Obs, N*K, N)
+	}
+	if m.a == nil {
+		m.a = &marlActing{}
+	}
+	s := m.a
+	s.logits = grow(s.logits, N*K)
+	S := m.stateSize()
+	s.h2, s.c2 = grow(s.h2, N*S), grow(s.c2, N*S)
+	m.forwardActors(m.actors, m.comm, obs, 1, m.h, m.c, s.h2, s.c2, s.logits, s)
+	copy(m.h, s.h2)
+	copy(m.c, s.c2)
+	sigma := 0.0
+	if explore {
+		sigma = m.Noise(m.Steps)
+	}
+	for j := range N {
+		am := mask[j*K : (j+1)*K]
+		if explore && m.Steps < m.Cfg.Warmup {
+			actions[j] = uniformAllowed(m.actRng, am)
+			continue
+		}
+		best, bv := -1, math.Inf(-1)
+		for k, ok := range am {
+			if !ok {
+				continue
+			}
+			v := s.logits[j*K+k]
+			if sigma > 0 {
+				v += sigma * gumbel(m.actRng)
+			}
+			if best < 0 || v > bv {
+				best, bv = k, v
+			}
+		}
+		if best < 0 {
+			best = 0 // nothing allowed: the environment ignores the action
+		}
+		actions[j] = best
+	}
+	return nil
+}
+
+// gumbel draws a standard Gumbel variate.
+func gumbel(rng *rand.Rand) float64 {
+	u := rng.Float64()
+	for u == 0 {
+		u = rng.Float64()
+	}
+	return -math.Log(-math.Log(u))
+}
+
+// State returns the agents' current LSTM states (views, agents ×
+// LSTMSize; empty without an LSTM).
+func (m *MADDPG) State() (h, c []float64) { return m.h, m.c }
+
+// Observe stores a joint transition and counts the step. h and c are the
+// LSTM states the agents acted from.
+func (m *MADDPG) Observe(tr JointTransition) {
+	m.Buf.Add(tr)
+	m.Steps++
+}
+
+// ReadyToUpdate reports whether the schedule asks for an update now.
+func (m *MADDPG) ReadyToUpdate() bool {
+	return m.Steps >= m.Cfg.Warmup && m.Buf.Len >= m.Cfg.Batch && m.Steps%m.Cfg.UpdateEvery == 0
+}

@@ -1,0 +1,396 @@
+package rl
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mecsim/mecsim/sim"
+)
+
+// MARLCurvePoint is one finished multi-agent training episode.
+type MARLCurvePoint struct {
+	Step    int // environment (joint) steps done at the episode's end
+	Episode int
+	// Return is the agents' mean undiscounted scalarised return; Delay,
+	// Energy and Balance, the agents' mean return of each component.
+	Return, Delay, Energy, Balance float64
+	Length                         int
+	CriticLoss, ActorLoss          float64 // of the latest update
+	Noise                          float64 // exploration scale at the episode's end
+}
+
+// MARLProgress is reported after every episode.
+type MARLProgress struct {
+	Step, Steps    int
+	Last           MARLCurvePoint
+	StepsPerSecond float64
+}
+
+// MARLTrainer runs MADDPG agents on a MultiEnv episode by episode; like
+// Trainer, its whole state is in a checkpoint taken between episodes, and
+// episode i's environment seed is EpisodeSeed(Seed, i).
+type MARLTrainer struct {
+	Agent   *MADDPG
+	Env     MultiEnv
+	Seed    uint64
+	Steps   int
+	Step    int
+	Episode int
+	Curve   []MARLCurvePoint
+
+	obs, next   []float64
+	mask, nmask []bool
+	actions     []int
+	rewards     []float64
+	h, c        []float64
+	last        MARLStats
+}
+
+// NewMARLTrainer returns a trainer for steps joint environment steps.
+func NewMARLTrainer(agent *MADDPG, env MultiEnv, seed uint64, steps int) (*MARLTrainer, error) {
+	n, o, k := env.Shape()
+	if n != agent.Agents || o != agent.Obs || k != agent.Actions {
+		return nil, fmt.Errorf("rl: environment has %d agents, observations of %d values and %d actions; the agents were built for %d, %d, %d",
+			n, o, k, agent.Agents, agent.Obs, agent.Actions)
+	}
+	if steps < 1 {
+		return nil, fmt.Errorf("rl: train for at least one step, not %d", steps)
+	}
+	t := &MARLTrainer{Agent: agent, Env: env, Seed: seed, Steps: steps}
+	t.init()
+	return t, nil
+}
+
+func (t *MARLTrainer) init() {
+	m := t.Agent
+	N, O, K, S := m.Agents, m.Obs, m.Actions, m.stateSize()
+	t.obs, t.next = make([]float64, N*O), make([]float64, N*O)
+	t.mask, t.nmask = make([]bool, N*K), make([]bool, N*K)
+	t.actions = make([]int, N)
+	t.rewards = make([]float64, N*MultiObjectives)
+	t.h, t.c = make([]float64, N*S), make([]float64, N*S)
+}
+
+// Done reports whether the trainer has taken all its steps.
+func (t *MARLTrainer) Done() bool { return t.Step >= t.Steps }
+
+// RunEpisode plays one episode, learning as it goes.
+func (t *MARLTrainer) RunEpisode() (MARLCurvePoint, error) {
+	m := t.Agent
+	N := m.Agents
+	w := m.Cfg.Weights
+	t.Env.Reset(EpisodeSeed(t.Seed, t.Episode))
+	m.ResetState()
+	cp := MARLCurvePoint{Episode: t.Episode}
+	if err := t.Env.Observe(t.obs, t.mask); err != nil {
+		return cp, fmt.Errorf("episode %d: %w", t.Episode, err)
+	}
+	for {
+		h, c := m.State()
+		copy(t.h, h)
+		copy(t.c, c)
+		if err := m.Act(t.obs, t.mask, true, t.actions); err != nil {
+			return cp, err
+		}
+		term, trunc, err := t.Env.Step(t.actions, t.rewards)
+		if err != nil {
+			return cp, fmt.Errorf("episode %d step %d: %w", t.Episode, cp.Length, err)
+		}
+		if err := t.Env.Observe(t.next, t.nmask); err != nil {
+			return cp, fmt.Errorf("episode %d: %w", t.Episode, err)
+		}
+		m.Observe(JointTransition{Obs: t.obs, Next: t.next, Mask: t.mask, NextMask: t.nmask, Actions: t.actions,
+			Rewards: t.rewards, H: t.h, C: t.c, Terminated: term})
+		for j := range N {
+			r := t.rewards[j*MultiObjectives : (j+1)*MultiObjectives]
+			cp.Delay += r[MultiDelay] / float64(N)
+			cp.Energy += r[MultiEnergy] / float64(N)
+			cp.Balance += r[MultiBalance] / float64(N)
+		}
+		t.Step++
+		cp.Length++
+		if m.ReadyToUpdate() {
+			if t.last, err = m.Update(); err != nil {
+				return cp, err
+			}
+		}
+		t.obs, t.next = t.next, t.obs
+		t.mask, t.nmask = t.nmask, t.mask
+		if term || trunc {
+			break
+		}
+	}
+	cp.Return = w[0]*cp.Delay + w[1]*cp.Energy + w[2]*cp.Balance
+	cp.Step, cp.CriticLoss, cp.ActorLoss, cp.Noise = t.Step, t.last.CriticLoss, t.last.ActorLoss, m.Noise(m.Steps)
+	t.Curve = append(t.Curve, cp)
+	t.Episode++
+	return cp, nil
+}
+
+// Run plays episodes until the trainer is done or afterEpisode returns an
+// error; progress may be nil.
+func (t *MARLTrainer) Run(afterEpisode func(*MARLTrainer) error, progress func(MARLProgress)) error {
+	start, step0 := time.Now(), t.Step
+	for !t.Done() {
+		cp, err := t.RunEpisode()
+		if err != nil {
+			return err
+		}
+		if progress != nil {
+			rate := 0.0
+			if el := time.Since(start).Seconds(); el > 0 {
+				rate = float64(t.Step-step0) / el
+			}
+			progress(MARLProgress{Step: t.Step, Steps: t.Steps, Last: cp, StepsPerSecond: rate})
+		}
+		if afterEpisode != nil {
+			if err := afterEpisode(t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// MARLEvalResult is agents' mean performance over evaluation episodes.
+type MARLEvalResult struct {
+	Episodes               int
+	Return                 float64 // mean over episodes of the agents' mean scalarised return
+	Delay, Energy, Balance float64 // the same per component
+}
+
+// EvaluateMARL plays episodes greedy episodes (seeds EvalSeed(seed, i))
+// with the agents' arg-max actions and no learning.
+func (m *MADDPG) EvaluateMARL(env MultiEnv, episodes int, seed uint64) (MARLEvalResult, error) {
+	var res MARLEvalResult
+	N, O, K := env.Shape()
+	if N != m.Agents || O != m.Obs || K != m.Actions {
+		return res, fmt.Errorf("rl: evaluating agents built for %d×%d×%d on an environment of %d×%d×%d", m.Agents, m.Obs, m.Actions, N, O, K)
+	}
+	obs, mask := make([]float64, N*O), make([]bool, N*K)
+	actions, rewards := make([]int, N), make([]float64, N*MultiObjectives)
+	// Acting greedily draws no random numbers, but keep the streams and
+	// states as they were so that evaluating never changes training.
+	h, c := append([]float64(nil), m.h...), append([]float64(nil), m.c...)
+	defer func() { copy(m.h, h); copy(m.c, c) }()
+	w := m.Cfg.Weights
+	for e := range episodes {
+		env.Reset(EvalSeed(seed, e))
+		m.ResetState()
+		for {
+			if err := env.Observe(obs, mask); err != nil {
+				return res, err
+			}
+			if err := m.Act(obs, mask, false, actions); err != nil {
+				return res, err
+			}
+			term, trunc, err := env.Step(actions, rewards)
+			if err != nil {
+				return res, err
+			}
+			for j := range N {
+				r := rewards[j*MultiObjectives : (j+1)*MultiObjectives]
+				res.Delay += r[MultiDelay] / float64(N*episodes)
+				res.Energy += r[MultiEnergy] / float64(N*episodes)
+				res.Balance += r[MultiBalance] / float64(N*episodes)
+			}
+			if term || trunc {
+				break
+			}
+		}
+	}
+	res.Episodes = episodes
+	res.Return = w[0]*res.Delay + w[1]*res.Energy + w[2]*res.Balance
+	return res, nil
+}
+
+// marlCheckpoint is the gob payload of a MADDPG checkpoint.
+type marlCheckpoint struct {
+	Cfg                  MADDPGConfig
+	Agents, Obs, Actions int
+	Actors, TargetActors [][]paramData
+	Critics, TargetQs    [][]paramData
+	Comm, TargetComm     []paramData
+	ActorOpt, CriticOpt  []Adam
+	CommOpt              *Adam
+	Updates, EnvSteps    int
+	ActSrc, SampleSrc    []byte
+	H, C                 []float64
+	Buf                  JointBuffer
+
+	Trainer              bool
+	Seed                 uint64
+	Steps, Step, Episode int
+	Curve                []MARLCurvePoint
+}
+
+func saveWeights(ws Weights) []paramData {
+	out := make([]paramData, len(ws))
+	for i, p := range ws {
+		out[i] = paramData{p.Name, p.Rows, p.Cols, p.Data}
+	}
+	return out
+}
+
+func loadWeights(ws Weights, saved []paramData, what string) error {
+	if len(saved) != len(ws) {
+		return fmt.Errorf("%s: %d weight matrices, want %d", what, len(saved), len(ws))
+	}
+	for i, p := range ws {
+		s := saved[i]
+		if s.Name != p.Name || s.Rows != p.Rows || s.Cols != p.Cols || len(s.Data) != len(p.Data) {
+			return fmt.Errorf("%s: weight %q is %d×%d, want %q %d×%d", what, s.Name, s.Rows, s.Cols, p.Name, p.Rows, p.Cols)
+		}
+		copy(p.Data, s.Data)
+	}
+	return nil
+}
+
+func (m *MADDPG) toCheckpoint() (*marlCheckpoint, error) {
+	c := &marlCheckpoint{Cfg: m.Cfg, Agents: m.Agents, Obs: m.Obs, Actions: m.Actions, Updates: m.Updates, EnvSteps: m.Steps,
+		H: m.h, C: m.c, Buf: *m.Buf}
+	for i := range m.actors {
+		c.Actors = append(c.Actors, saveWeights(m.actors[i].weights()))
+		c.TargetActors = append(c.TargetActors, saveWeights(m.targetActors[i].weights()))
+		c.Critics = append(c.Critics, saveWeights(m.critics[i].W))
+		c.TargetQs = append(c.TargetQs, saveWeights(m.targetCritic[i].W))
+		c.ActorOpt = append(c.ActorOpt, *m.actorOpt[i])
+		c.CriticOpt = append(c.CriticOpt, *m.criticOpt[i])
+	}
+	if m.comm != nil {
+		c.Comm, c.TargetComm, c.CommOpt = saveWeights(m.comm.W), saveWeights(m.targetComm.W), m.commOpt
+	}
+	var err error
+	if c.ActSrc, err = m.actSrc.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	if c.SampleSrc, err = m.sampleSrc.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func fromMARLCheckpoint(c *marlCheckpoint) (*MADDPG, error) {
+	// Build agents of the saved shape (their fresh weights are then
+	// overwritten), so that shapes are checked against the code.
+	m, err := NewMADDPG(c.Cfg, c.Agents, c.Obs, c.Actions, sim.NewStreams(0))
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Actors) != len(m.actors) {
+		return nil, fmt.Errorf("%d actors, want %d", len(c.Actors), len(m.actors))
+	}
+	for i := range m.actors {
+		for _, x := range []struct {
+			ws    Weights
+			saved []paramData
+			what  string
+		}{
+			{m.actors[i].weights(), c.Actors[i], "actor"}, {m.targetActors[i].weights(), c.TargetActors[i], "target actor"},
+			{m.critics[i].W, c.Critics[i], "critic"}, {m.targetCritic[i].W, c.TargetQs[i], "target critic"},
+		} {
+			if err := loadWeights(x.ws, x.saved, fmt.Sprintf("%s %d", x.what, i)); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkAdam(&c.ActorOpt[i], m.actors[i].weights(), "actor optimiser"); err != nil {
+			return nil, err
+		}
+		if err := checkAdam(&c.CriticOpt[i], m.critics[i].W, "critic optimiser"); err != nil {
+			return nil, err
+		}
+		m.actorOpt[i], m.criticOpt[i] = &c.ActorOpt[i], &c.CriticOpt[i]
+	}
+	if m.comm != nil {
+		if err := loadWeights(m.comm.W, c.Comm, "channel"); err != nil {
+			return nil, err
+		}
+		if err := loadWeights(m.targetComm.W, c.TargetComm, "target channel"); err != nil {
+			return nil, err
+		}
+		if c.CommOpt == nil {
+			return nil, fmt.Errorf("channel optimiser missing")
+		}
+		if err := checkAdam(c.CommOpt, m.comm.W, "channel optimiser"); err != nil {
+			return nil, err
+		}
+		m.commOpt = c.CommOpt
+	}
+	m.Updates, m.Steps = c.Updates, c.EnvSteps
+	if len(c.H) != len(m.h) || len(c.C) != len(m.c) {
+		return nil, fmt.Errorf("LSTM state of %d values, want %d", len(c.H), len(m.h))
+	}
+	copy(m.h, c.H)
+	copy(m.c, c.C)
+	b := c.Buf
+	if b.Agents != c.Agents || b.ObsLen != c.Obs || b.Actions != c.Actions || b.Cap != c.Cfg.Buffer || b.Len > b.Cap {
+		return nil, fmt.Errorf("replay buffer of shape %d×%d×%d (capacity %d) does not match the agents", b.Agents, b.ObsLen, b.Actions, b.Cap)
+	}
+	m.Buf = &b
+	if err := m.actSrc.UnmarshalBinary(c.ActSrc); err != nil {
+		return nil, fmt.Errorf("acting stream: %w", err)
+	}
+	if err := m.sampleSrc.UnmarshalBinary(c.SampleSrc); err != nil {
+		return nil, fmt.Errorf("replay stream: %w", err)
+	}
+	return m, nil
+}
+
+// Save writes the agents alone (to act as a policy) atomically.
+func (m *MADDPG) Save(path string) error {
+	c, err := m.toCheckpoint()
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	c.Buf = JointBuffer{Cap: m.Buf.Cap, Agents: m.Agents, ObsLen: m.Obs, Actions: m.Actions, State: m.stateSize()}
+	return writeFramed(path, marlCheckpointMagic, c)
+}
+
+// Save writes the trainer's whole state atomically.
+func (t *MARLTrainer) Save(path string) error {
+	c, err := t.Agent.toCheckpoint()
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	c.Trainer, c.Seed, c.Steps, c.Step, c.Episode, c.Curve = true, t.Seed, t.Steps, t.Step, t.Episode, t.Curve
+	return writeFramed(path, marlCheckpointMagic, c)
+}
+
+// LoadMADDPG reads agents from a checkpoint (of a training run or of the
+// agents alone).
+func LoadMADDPG(path string) (*MADDPG, error) {
+	var c marlCheckpoint
+	if err := readFramed(path, marlCheckpointMagic, &c); err != nil {
+		return nil, err
+	}
+	m, err := fromMARLCheckpoint(&c)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// LoadMARLTrainer reads a training run's checkpoint to continue it on env
+// for steps steps in all (0 keeps the saved total).
+func LoadMARLTrainer(path string, env MultiEnv, steps int) (*MARLTrainer, error) {
+	var c marlCheckpoint
+	if err := readFramed(path, marlCheckpointMagic, &c); err != nil {
+		return nil, err
+	}
+	if !c.Trainer {
+		return nil, fmt.Errorf("checkpoint %s: holds agents, not a training run", path)
+	}
+	m, err := fromMARLCheckpoint(&c)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if steps == 0 {
+		steps = c.Steps
+	}
+	t, err := NewMARLTrainer(m, env, c.Seed, steps)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	t.Step, t.Episode, t.Curve = c.Step, c.Episode, c.Curve
+	return t, nil
+}
