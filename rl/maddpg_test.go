@@ -1,7 +1,13 @@
 package rl
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mecsim/mecsim/sim"
@@ -135,6 +141,165 @@ func TestMADDPGReachesTheOptimumIndependentLearnersDoNot(t *testing.T) {
 			t.Errorf("seed %d: MADDPG did not reach the optimum within %d steps", seed, budget)
 		} else if indep >= 0 && indep <= central {
 			t.Errorf("seed %d: independent learners reached the optimum after %d steps, MADDPG after %d", seed, indep, central)
+		}
+	}
+}
+
+// randomGame is a MultiEnv of n agents with random observations and
+// masks and rewards that depend on the actions, for shape, checkpoint and
+// speed tests.
+type randomGame struct {
+	n, obs, k, length, t int
+	rng                  *rand.Rand
+}
+
+func (g *randomGame) Shape() (int, int, int) { return g.n, g.obs, g.k }
+func (g *randomGame) Reset(seed uint64)      { g.rng, g.t = rand.New(rand.NewPCG(seed, 3)), 0 }
+func (g *randomGame) Observe(obs []float64, mask []bool) error {
+	for i := range obs {
+		obs[i] = g.rng.Float64()
+	}
+	for i := range mask {
+		mask[i] = i%g.k == 0 || g.rng.Float64() < 0.7
+	}
+	return nil
+}
+func (g *randomGame) Step(actions []int, rewards []float64) (bool, bool, error) {
+	for j, a := range actions {
+		rewards[j*MultiObjectives+MultiDelay] = -float64(a) / float64(g.k)
+		rewards[j*MultiObjectives+MultiEnergy] = -g.rng.Float64()
+		rewards[j*MultiObjectives+MultiBalance] = float64(actions[(j+1)%len(actions)]) / float64(g.k)
+	}
+	g.t++
+	return false, g.t >= g.length, nil
+}
+
+func comDDPGConfig() MADDPGConfig {
+	c := DefaultMADDPG()
+	c.Hidden, c.Batch, c.Buffer, c.Warmup, c.LSTMSize, c.Message, c.CommHidden = 16, 16, 500, 40, 8, 4, 6
+	c.LSTM, c.Comm = true, true
+	return c
+}
+
+// TestMARLResumeEqualsUninterrupted: a run checkpointed halfway and
+// resumed (with an LSTM and a channel, shared and not) ends with the same
+// weights, optimiser state and curve as a run that never stopped.
+func TestMARLResumeEqualsUninterrupted(t *testing.T) {
+	for _, share := range []bool{false, true} {
+		cfg := comDDPGConfig()
+		cfg.Share = share
+		newRun := func() *MARLTrainer {
+			m, err := NewMADDPG(cfg, 3, 5, 4, sim.NewStreams(9))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr, err := NewMARLTrainer(m, &randomGame{n: 3, obs: 5, k: 4, length: 20}, 9, 200)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tr
+		}
+		whole := newRun()
+		if err := whole.Run(nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "ckpt")
+		half := newRun()
+		if err := half.Run(func(tr *MARLTrainer) error {
+			if tr.Step >= 100 {
+				return errStop
+			}
+			return nil
+		}, nil); err != errStop {
+			t.Fatal(err)
+		}
+		if err := half.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		resumed, err := LoadMARLTrainer(path, &randomGame{n: 3, obs: 5, k: 4, length: 20}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := resumed.Run(nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+		if err := whole.Save(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := resumed.Save(b); err != nil {
+			t.Fatal(err)
+		}
+		x, _ := os.ReadFile(a)
+		y, _ := os.ReadFile(b)
+		if !bytes.Equal(x, y) {
+			t.Errorf("share=%v: the resumed run's checkpoint differs from the uninterrupted run's", share)
+		}
+		if whole.Agent.Updates == 0 {
+			t.Errorf("share=%v: no updates ran", share)
+		}
+		// A damaged checkpoint is refused, and a SAC loader names what it holds.
+		os.WriteFile(b, y[:len(y)/2], 0o644)
+		if _, err := LoadMARLTrainer(b, &randomGame{n: 3, obs: 5, k: 4, length: 20}, 0); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("truncated checkpoint: %v", err)
+		}
+		if _, err := LoadSAC(a); err == nil || !strings.Contains(err.Error(), "maddpg checkpoint") {
+			t.Errorf("a MADDPG checkpoint read as SAC: %v", err)
+		}
+	}
+}
+
+var errStop = errors.New("stop")
+
+// BenchmarkMADDPGUpdate measures updates per second (critics and actors
+// of agents_per_update = 16 agents, targets) at batch 128 with 16
+// observation values and 5 actions per agent, for 10, 50 and 200 agents,
+// with per-agent networks and with one shared network, and with Com-DDPG's
+// LSTM and channel.
+//
+//	go test -run XXX -bench MADDPGUpdate -benchtime 10x ./rl
+func BenchmarkMADDPGUpdate(b *testing.B) {
+	for _, variant := range []string{"mlp", "lstm+comm"} {
+		for _, n := range []int{10, 50, 200} {
+			for _, share := range []bool{false, true} {
+				name := fmt.Sprintf("%s/agents=%d/separate", variant, n)
+				if share {
+					name = fmt.Sprintf("%s/agents=%d/shared", variant, n)
+				}
+				b.Run(name, func(b *testing.B) {
+					cfg := DefaultMADDPG()
+					cfg.Share, cfg.Buffer = share, 512
+					cfg.LSTM, cfg.Comm = variant != "mlp", variant != "mlp"
+					m, err := NewMADDPG(cfg, n, 16, 5, sim.NewStreams(1))
+					if err != nil {
+						b.Fatal(err)
+					}
+					g := &randomGame{n: n, obs: 16, k: 5, length: 1 << 30}
+					g.Reset(1)
+					obs, next := make([]float64, n*16), make([]float64, n*16)
+					mask := make([]bool, n*5)
+					act, rew := make([]int, n), make([]float64, n*MultiObjectives)
+					hc := make([]float64, n*m.stateSize())
+					for range cfg.Batch {
+						g.Observe(obs, mask)
+						m.Act(obs, mask, true, act)
+						g.Step(act, rew)
+						g.Observe(next, mask)
+						m.Observe(JointTransition{Obs: obs, Next: next, Mask: mask, NextMask: mask, Actions: act, Rewards: rew, H: hc, C: hc})
+					}
+					if _, err := m.Update(); err != nil {
+						b.Fatal(err)
+					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					for range b.N {
+						if _, err := m.Update(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+				})
+			}
 		}
 	}
 }
