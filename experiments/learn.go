@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mecsim/mecsim/refenv"
@@ -90,7 +91,31 @@ type Train struct {
 	Preferences  []float64 `toml:"preferences"`   // preferences evaluated; default 0, 0.1, …, 1
 
 	SAC rl.SACConfig `toml:"sac"` // the agent; every key defaults as in rl.DefaultSAC
+
+	// Algorithm is "sac" (the default: one preference-conditioned
+	// Discrete SAC agent deciding each task) or "maddpg" (every phone an
+	// agent of multi-agent DDPG, acting together at the boundaries of a
+	// slotted world: decision_interval must be set).
+	Algorithm string `toml:"algorithm"`
+	// MADDPG configures the agents under algorithm = "maddpg"; every key
+	// defaults as in rl.DefaultMADDPG.
+	MADDPG rl.MADDPGConfig `toml:"maddpg"`
+	// Ablations, under algorithm = "maddpg", are variants trained and
+	// evaluated beside the configured agents, each in a folder of its own:
+	// "no-lstm", "no-comm", "independent" (each agent's critic reads only
+	// its own observation and action: independent DDPG learners) and
+	// "fifo" (ready subtasks in arrival order instead of by rank).
+	Ablations []string `toml:"ablations"`
 }
+
+// Training algorithms (train.algorithm).
+const (
+	AlgorithmSAC    = "sac"
+	AlgorithmMADDPG = "maddpg"
+)
+
+// MADDPGAblations lists the variants train.ablations may name.
+func MADDPGAblations() []string { return []string{"no-lstm", "no-comm", "independent", "fifo"} }
 
 // The ways of choosing a training run's agent (train.select).
 const (
@@ -202,14 +227,21 @@ func (c *Config) fillLearning(unset func(key string, zero bool) bool) {
 		if unset("train.preferences", t.Preferences == nil) {
 			t.Preferences = rl.Preferences(11)
 		}
-		// Each SAC key left out takes rl.DefaultSAC's value.
-		def := reflect.ValueOf(rl.DefaultSAC())
-		cur := reflect.ValueOf(&t.SAC).Elem()
-		for i := range cur.NumField() {
-			tag := cur.Type().Field(i).Tag.Get("toml")
-			if tag != "" && unset("train.sac."+tag, cur.Field(i).IsZero()) {
-				cur.Field(i).Set(def.Field(i))
-			}
+		if unset("train.algorithm", t.Algorithm == "") {
+			t.Algorithm = AlgorithmSAC
+		}
+		// Each SAC or MADDPG key left out takes the package default.
+		fillStruct(unset, "train.sac.", reflect.ValueOf(&t.SAC).Elem(), reflect.ValueOf(rl.DefaultSAC()))
+		fillStruct(unset, "train.maddpg.", reflect.ValueOf(&t.MADDPG).Elem(), reflect.ValueOf(rl.DefaultMADDPG()))
+	}
+}
+
+// fillStruct sets each field of cur that the file leaves out to def's.
+func fillStruct(unset func(key string, zero bool) bool, prefix string, cur, def reflect.Value) {
+	for i := range cur.NumField() {
+		tag := cur.Type().Field(i).Tag.Get("toml")
+		if tag != "" && unset(prefix+tag, cur.Field(i).IsZero()) {
+			cur.Field(i).Set(def.Field(i))
 		}
 	}
 }
@@ -287,10 +319,32 @@ func (c *Config) validateLearning(v *validator) {
 			v.add(fmt.Sprintf("train.preferences[%d]", i), "must be in [0, 1], got %v", w)
 		}
 	}
-	if err := t.SAC.Validate(); err != nil {
-		for _, e := range unjoin(err) {
-			v.add("train.sac", "%v", e)
+	switch t.Algorithm {
+	case AlgorithmSAC:
+		if err := t.SAC.Validate(); err != nil {
+			for _, e := range unjoin(err) {
+				v.add("train.sac", "%v", e)
+			}
 		}
+		if len(t.Ablations) > 0 {
+			v.add("train.ablations", "ablations are of algorithm = %q", AlgorithmMADDPG)
+		}
+	case AlgorithmMADDPG:
+		if c.Environment != EnvMecsim {
+			v.add("train.algorithm", "%q trains the phones of a mecsim world", AlgorithmMADDPG)
+		}
+		if err := t.MADDPG.Validate(); err != nil {
+			for _, e := range unjoin(err) {
+				v.add("train.maddpg", "%v", e)
+			}
+		}
+		for i, a := range t.Ablations {
+			if !slices.Contains(MADDPGAblations(), a) {
+				v.add(fmt.Sprintf("train.ablations[%d]", i), "unknown ablation %q; known: %s", a, strings.Join(MADDPGAblations(), ", "))
+			}
+		}
+	default:
+		v.add("train.algorithm", "must be %q or %q, got %q", AlgorithmSAC, AlgorithmMADDPG, t.Algorithm)
 	}
 }
 
