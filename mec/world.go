@@ -149,6 +149,10 @@ type task struct {
 	done      bool
 }
 
+// maxPresize bounds the tasks NewWorld makes room for before the run
+// (about 16 MB of them).
+const maxPresize = 1 << 16
+
 // World runs one policy over one scenario. Build it with NewWorld, run it
 // with Run; a World is used once.
 type World struct {
@@ -348,13 +352,16 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		w.clusterPos = pos
 	}
 	// Size the task table for the expected arrivals (plus five standard
-	// deviations), so that it rarely has to grow and copy during the run.
+	// deviations), so that it rarely has to grow and copy during the run,
+	// but no larger than maxPresize tasks: a trace replay whose times all
+	// fall at 0 has an infinite mean rate, and a guess of 1e8 tasks took
+	// 25 GB before the first arrival. Beyond it the table grows as needed.
 	var rate float64
 	for i := range sc.Workloads {
 		rate += sc.Workloads[i].process().MeanRate()
 	}
 	expect := rate * float64(sc.Phones) * sc.Duration.Seconds()
-	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, 1e8)))
+	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, maxPresize)))
 	w.tokenRand = make([]*rand.Rand, len(w.phones)*len(sc.Workloads))
 	w.jobCount = make([]int, len(w.phones)*len(sc.Workloads))
 	for j := range sc.Workloads {
