@@ -264,7 +264,7 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 			FirstTime: compute, Energy: energy})
 		w.places = append(w.places, place)
 	}
-	add(policies.Local, "local", -1, placeLocal, 0, func() float64 { return w.sc.PhoneCPU.Compute(st.Ops) }, &ph.cpu)
+	add(policies.Local, "local", 0, placeLocal, 0, func() float64 { return w.sc.PhoneCPU.Compute(st.Ops) }, &ph.cpu)
 	for i := range w.sites {
 		s := &w.sites[i]
 		if d := pos.Dist(s.Pos); d <= s.Coverage {

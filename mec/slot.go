@@ -125,6 +125,15 @@ func (w *World) jobEnergy(j *job, joules float64) {
 	}
 }
 
+// accrueBusy brings station st's busy time up to now, before its number
+// of busy processors changes.
+func (w *World) accrueBusy(now sim.Time, st *station) {
+	if w.slotted {
+		st.busyArea += float64(st.busy) * (now - st.busyAt).Seconds()
+		st.busyAt = now
+	}
+}
+
 // slotRank is the upward rank of each subtask of job g arising with task
 // head: compute times on the phone's processor, transfers at the rate the
 // phone's uplink to its cell would give it alone now (none if it gives
@@ -212,7 +221,13 @@ func (w *World) closeSlot(b sim.Time) {
 		q.last = SlotStats{InSystem: q.area.Seconds(), Energy: q.energy}
 		q.area, q.energy = 0, 0
 	}
-	w.balance.last = w.jain()
+	for i := range w.sites {
+		w.accrueBusy(b, &w.sites[i].server)
+	}
+	w.balance.last = w.jain(func(st *station) float64 { return st.busyArea })
+	for i := range w.sites {
+		w.sites[i].server.busyArea = 0
+	}
 	if w.slot >= 1 && w.slot <= w.episodeSlots() {
 		w.balance.sum += w.balance.last
 		w.balance.n++
@@ -229,14 +244,14 @@ func (w *World) episodeSlots() int64 {
 	return n
 }
 
-// jain is Jain's fairness index of the edge sites' loads, each the tasks
-// queued, in service or on their way there per server: (Σx)² / (n·Σx²),
-// 1 when the load is even (or there is none), 1/n when one site has all.
-func (w *World) jain() float64 {
+// jain is Jain's fairness index of the edge sites' loads, each load(site)
+// per server: (Σx)² / (n·Σx²), 1 when the load is even (or there is
+// none), 1/n when one site has all.
+func (w *World) jain(load func(*station) float64) float64 {
 	var sum, sq float64
 	for i := range w.sites {
 		st := &w.sites[i].server
-		x := float64(st.length()) / float64(st.servers)
+		x := load(st) / float64(st.servers)
 		sum += x
 		sq += x * x
 	}
@@ -253,14 +268,17 @@ func (w *World) Boundary() sim.Time { return w.k.Now() }
 // last boundary (zero for the first, at time 0).
 func (w *World) SlotStats(i int) SlotStats { return w.phones[i].queue.last }
 
-// Balance returns the load balance of the edge sites at the last
-// boundary: Jain's fairness index of their loads, each the tasks queued,
-// in service or on their way there, per server. It lies in [1/sites, 1],
-// 1 for an even load (or none).
+// Balance returns the load balance of the edge sites over the slot that
+// ended at the last boundary: Jain's fairness index (Σx)²/(n·Σx²) of
+// their busy times per server x (processor-seconds busy over the slot,
+// divided by the site's processors). It lies in [1/sites, 1]: 1 when the
+// sites are equally busy (or all idle), 1/sites when one site does all
+// the work.
 func (w *World) Balance() float64 { return w.balance.last }
 
-// MeanBalance returns the mean of Balance over the boundaries that end a
-// slot beginning before the scenario's duration (1 if there are none).
+// MeanBalance returns the mean of Balance over the slots that begin
+// before the scenario's duration, as far as the run has gone (1 if none
+// has ended).
 func (w *World) MeanBalance() float64 {
 	if w.balance.n == 0 {
 		return 1
@@ -421,11 +439,19 @@ func (w *World) runSlotted() error {
 			k++
 		}
 		if k-1 > w.slot {
+			// Every processor busy now stays busy through the skipped
+			// slots, and the slot that ends at boundary k starts afresh.
 			if counted := min(k-1, w.episodeSlots()) - w.slot; counted > 0 {
-				w.balance.sum += float64(counted) * w.jain()
+				w.balance.sum += float64(counted) * w.jain(func(st *station) float64 { return float64(st.busy) })
 				w.balance.n += int(counted)
 			}
 			w.slot = k - 1
+			at := sim.Time(w.slot) * w.sc.DecisionInterval
+			for i := range w.sites {
+				st := &w.sites[i].server
+				w.accrueBusy(at, st)
+				st.busyArea = 0
+			}
 		}
 	}
 }

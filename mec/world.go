@@ -1132,6 +1132,7 @@ func (w *World) dispatch(now sim.Time, st *station) {
 		w.fail(fmt.Errorf("mec: task %d: a compute time of %v cannot be simulated", lead, service))
 		return
 	}
+	w.accrueBusy(now, st)
 	st.busy++
 	st.finishTotal += (now + service).Seconds()
 	w.startTask(now, lead, service, false)
@@ -1243,6 +1244,7 @@ func (w *World) computeDone(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	if !t.follower {
 		st := w.stationOf(t)
+		w.accrueBusy(now, st)
 		st.busy--
 		st.finishTotal -= (t.start + t.service).Seconds()
 		if st.queue.len() > 0 {
