@@ -26,6 +26,19 @@ type Config struct {
 	// StaleState shows phones the servers' queues as reported at this
 	// interval rather than as they are, e.g. "500ms"; default "0s" (fresh).
 	StaleState time.Duration `toml:"stale_state,omitzero"`
+	// DecisionInterval, when > 0, decides tasks in slots: a task that
+	// arises (and a DAG subtask that becomes ready) waits at its phone for
+	// the next boundary k × decision_interval, where every phone's waiting
+	// tasks are decided, as a multi-agent controller needs, e.g. "100ms";
+	// default "0s": each task is decided as it arises.
+	DecisionInterval time.Duration `toml:"decision_interval,omitzero"`
+	// Priority orders a phone's waiting tasks at a boundary: "rank"
+	// (highest upward rank first: a DAG subtask's estimated compute time
+	// on the phone plus the longest path of compute and transfer times to
+	// its job's exit, HEFT-style; another task's compute time on the
+	// phone) or "fifo" (order of arrival; a subtask arrives when it becomes
+	// ready). Only with decision_interval; default "rank".
+	Priority string `toml:"priority,omitempty"`
 
 	// Environment is "mecsim" (the default: the world the rest of the
 	// file describes) or "reference": the GMORL reference multi-edge

@@ -39,6 +39,8 @@ const (
 
 	defaultDeadline = 100 * time.Millisecond
 
+	defaultPriority = "rank" // of slotted decisions
+
 	defaultLLMDeadline  = 30 * time.Second
 	defaultQuant        = "w4a16"
 	defaultPromptTokens = 256
@@ -75,6 +77,9 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 	}
 	if unset("duration", c.Duration == 0) {
 		c.Duration = defaultDuration
+	}
+	if unset("priority", c.Priority == "") && c.DecisionInterval > 0 {
+		c.Priority = defaultPriority
 	}
 
 	if unset("area.width_m", c.Area.Width == 0) {

@@ -176,6 +176,19 @@ func (c *Config) Validate(known Known) error {
 	if c.StaleState < 0 {
 		v.add("stale_state", "must not be negative, got %v", c.StaleState)
 	}
+	switch {
+	case c.DecisionInterval < 0:
+		v.add("decision_interval", "must not be negative (0 decides each task as it arises), got %v", c.DecisionInterval)
+	case c.DecisionInterval > 0 && c.Duration > 0 && c.DecisionInterval > c.Duration:
+		v.add("decision_interval", "must not exceed duration (%v), got %v", c.Duration, c.DecisionInterval)
+	}
+	if c.Priority != "" {
+		if _, err := mec.ParsePriority(c.Priority); err != nil {
+			v.add("priority", "%v", err)
+		} else if c.DecisionInterval == 0 {
+			v.add("priority", "orders the tasks waiting at a slot boundary: set decision_interval too (or leave priority out)")
+		}
+	}
 	knownPolicies := c.policyNames(known)
 	if len(c.Policies) == 0 {
 		v.add("policies", "list at least one policy; %s", knownList("policies", knownPolicies))

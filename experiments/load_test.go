@@ -416,11 +416,57 @@ model = "resnet50"
 rate = -1.0
 `,
 		want: `t.toml:1: policies[1]: unknown policy "oracle"; known policies: cloud, edge-nearest, greedy-latency, local, random
-t.toml:2: colour: unknown key; known top-level keys: name, seed, duration, policies, area, phones, radio, edge, cloud, workload, d2d, sweep, pareto, stale_state, environment, reference, train
+t.toml:2: colour: unknown key; known top-level keys: name, seed, duration, policies, area, phones, radio, edge, cloud, workload, d2d, sweep, pareto, stale_state, decision_interval, priority, environment, reference, train
 t.toml:4: area.width_m: must be between 1 and 1e+06, got -5
 t.toml:6: radio.uplink_bandwidth_hz: must be > 0, got 0
 t.toml:11: workload[0].model: unknown model "resnet50"; known models: mobilenet-v2, mobilenet-v3-large, mobilenet-v3-small
 t.toml:12: workload[0].rate: must be > 0, got -1`,
+	}, {
+		name: "negative decision interval",
+		src: `policies = ["local"]
+decision_interval = "-100ms"
+` + rest,
+		want: `t.toml:2: decision_interval: must not be negative (0 decides each task as it arises), got -100ms`,
+	}, {
+		name: "decision interval as a bare number",
+		src: `policies = ["local"]
+decision_interval = 100
+` + rest,
+		want: `t.toml:2: decision_interval: expected a duration string with a unit, such as "100s", got integer 100 (a bare number would be nanoseconds)`,
+	}, {
+		name: "decision interval longer than the run",
+		src: `policies = ["local"]
+duration = "10s"
+decision_interval = "1m"
+` + rest,
+		want: `t.toml:3: decision_interval: must not exceed duration (10s), got 1m0s`,
+	}, {
+		name: "misspelt decision interval",
+		src: `policies = ["local"]
+decision_intervall = "100ms"
+` + rest,
+		want: `t.toml:2: decision_intervall: unknown key; did you mean "decision_interval"?`,
+	}, {
+		name: "unknown priority rule",
+		src: `policies = ["local"]
+decision_interval = "100ms"
+priority = "heft"
+` + rest,
+		want: `t.toml:3: priority: unknown priority "heft" (known: rank, fifo)`,
+	}, {
+		name: "priority without slots",
+		src: `policies = ["local"]
+
+priority = "fifo"
+` + rest,
+		want: `t.toml:3: priority: orders the tasks waiting at a slot boundary: set decision_interval too (or leave priority out)`,
+	}, {
+		name: "priority of the wrong type",
+		src: `policies = ["local"]
+decision_interval = "100ms"
+priority = 1
+` + rest,
+		want: `t.toml:3: priority: expected string, got integer 1`,
 	}, {
 		name: "syntax error",
 		src: `policies = ["local"]

@@ -208,6 +208,10 @@ func (e Env) Scenario(c *Config) (*mec.Scenario, error) {
 	sc.Coherence = sim.Seconds(r.Coherence.Seconds())
 	sc.Interference = r.Interference
 	sc.StaleState = sim.Seconds(c.StaleState.Seconds())
+	sc.DecisionInterval = sim.Seconds(c.DecisionInterval.Seconds())
+	if sc.Priority, err = mec.ParsePriority(c.Priority); err != nil {
+		return nil, fmt.Errorf("priority: %w", err)
+	}
 	if r.Scheduler != "equal" {
 		s, err := topology.ParseScheduling(r.Scheduler)
 		if err != nil {

@@ -26,6 +26,7 @@ type job struct {
 	dag         workloads.DAG
 	head        int64     // the task that stands for the job in results
 	rank        []float64 // HEFT upward rank of each subtask
+	prio        []float64 // slotted mode: upward rank with estimated transfers (Priority ByRank)
 	level       []int
 	place       []int   // where each subtask runs, once placed
 	parentsLeft []int   // parents of each subtask not yet done
@@ -56,6 +57,9 @@ func (w *World) newJob(now sim.Time, head int64) {
 	j.rank = g.UpwardRank(func(s int) float64 { return w.sc.PhoneCPU.Compute(g.Tasks[s].Ops) },
 		func(workloads.Edge) float64 { return 0 })
 	j.level = g.Levels()
+	if w.slotted {
+		j.prio = w.slotRank(t, g)
+	}
 	t.job = int32(len(w.jobs))
 	w.jobs = append(w.jobs, j)
 	w.readyAll(now, int(t.job), g.Entries())
@@ -79,24 +83,25 @@ func (w *World) readySubtask(now sim.Time, ji, s int) {
 	w.tasks = append(w.tasks, task{id: int64(len(w.tasks)), phone: head.phone, workload: head.workload, arrival: now,
 		session: -1, job: int32(ji), sub: int32(s)})
 	w.open++
-	w.observeSubtask(now, id)
-	d, err := w.policy.Decide(&w.obs)
-	if err != nil {
-		w.fail(fmt.Errorf("task %d: policy: %w", id, err))
-		return
-	}
+	w.decide(now, id)
+}
+
+// applySubtask carries out decision d on DAG subtask id: it sends the
+// subtask's inputs where d says.
+func (w *World) applySubtask(now sim.Time, id int64, d policies.Decision) {
 	if d.Target < 0 || d.Target >= len(w.places) {
 		w.fail(fmt.Errorf("task %d: policy chose target %d of %d", id, d.Target, len(w.places)))
 		return
 	}
 	t := &w.tasks[id]
+	ji, s := int(t.job), int(t.sub)
 	t.place = w.places[d.Target]
 	j := &w.jobs[ji]
 	j.place[s] = t.place
 	t.service = sim.Seconds(w.processorAt(t).Compute(j.dag.Tasks[s].Ops))
 	t.first = t.service
 	in, energy, radio := w.inputTime(ji, s, t.place)
-	j.energy += energy
+	w.jobEnergy(j, energy)
 	j.busy += radio
 	w.scheduleIn(now, in, evDAGReady, id, id)
 }
@@ -167,7 +172,7 @@ func (w *World) subtaskDone(now sim.Time, id int64) {
 	ji, s := int(t.job), int(t.sub)
 	j := &w.jobs[ji]
 	if t.place == placeLocal {
-		j.energy += w.sc.PhoneCPU.Power() * t.service.Seconds()
+		w.jobEnergy(j, w.sc.PhoneCPU.Power()*t.service.Seconds())
 		j.busy += t.service.Seconds()
 	}
 	w.finishTask(now, t)
@@ -182,7 +187,7 @@ func (w *World) subtaskDone(now sim.Time, id int64) {
 	j = &w.jobs[ji]
 	if len(j.dag.Tasks[s].Children) == 0 {
 		out, energy, radio := w.dataTime(int(w.tasks[j.head].phone), j.place[s], placeLocal, j.dag.Tasks[s].OutputBytes)
-		j.energy += energy
+		w.jobEnergy(j, energy)
 		j.busy += radio
 		w.scheduleIn(now, out, evDAGOut, int64(ji), j.head)
 	}
@@ -197,7 +202,7 @@ func (w *World) dagOut(now sim.Time, ji int) {
 		head := &w.tasks[j.head]
 		// The phone idles for the job whenever it is neither computing
 		// nor sending or receiving for it.
-		j.energy += w.sc.IdlePowerW * max(0, (now-head.arrival).Seconds()-j.busy)
+		w.jobEnergy(j, w.sc.IdlePowerW*max(0, (now-head.arrival).Seconds()-j.busy))
 		w.finishTask(now, head)
 	}
 }
@@ -233,8 +238,12 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 	o.Task = policies.Task{ID: id, Kind: "dag", Model: "dag", Ops: st.Ops, InputBytes: inBytes,
 		OutputBytes: st.OutputBytes, Deadline: w.sc.Workloads[t.workload].Deadline,
 		DAGJob: j.head, Subtask: int(t.sub), Level: j.level[t.sub], Rank: j.rank[t.sub], Children: len(st.Children)}
+	if w.slotted {
+		o.Task.Waited = (now - t.arrival).Seconds()
+		o.Task.Priority = j.prio[t.sub]
+	}
 	o.Device = policies.Device{Index: int(t.phone), X: pos.X, Y: pos.Y, QueueLen: ph.cpu.length(),
-		Cell: ph.cell, CellUsers: w.sites[ph.cell].up.Active()}
+		Cell: ph.cell, CellUsers: w.sites[ph.cell].up.Active(), Waiting: ph.queue.n()}
 	w.deviceState(now, ph)
 	o.Targets = o.Targets[:0]
 	w.places = w.places[:0]
@@ -255,7 +264,7 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 			FirstTime: compute, Energy: energy})
 		w.places = append(w.places, place)
 	}
-	add(policies.Local, "local", -1, placeLocal, 0, func() float64 { return w.sc.PhoneCPU.Compute(st.Ops) }, &ph.cpu)
+	add(policies.Local, "local", 0, placeLocal, 0, func() float64 { return w.sc.PhoneCPU.Compute(st.Ops) }, &ph.cpu)
 	for i := range w.sites {
 		s := &w.sites[i]
 		if d := pos.Dist(s.Pos); d <= s.Coverage {

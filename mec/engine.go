@@ -68,6 +68,7 @@ func (w *World) admit(now sim.Time, st *station, place int, id int64) bool {
 	if free < 0 || st.busy >= st.servers {
 		return false
 	}
+	w.accrueBusy(now, st)
 	st.busy++
 	st.engines[free].workload = t.workload
 	st.engines[free].last = now
@@ -176,6 +177,7 @@ func (w *World) engineEvent(now sim.Time, key int64) {
 	}
 	if e.active() == 0 {
 		e.workload = -1
+		w.accrueBusy(now, st)
 		st.busy--
 		if st.queue.len() > 0 {
 			w.dispatch(now, st)

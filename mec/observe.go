@@ -35,6 +35,10 @@ func (w *World) observe(now sim.Time, id int64) {
 		OutputBytes: first + rest,
 		Deadline:    wl.Deadline,
 	}
+	if w.slotted {
+		o.Task.Waited = (now - t.arrival).Seconds()
+		o.Task.Priority = w.local[t.workload].first + w.local[t.workload].rest
+	}
 	if wl.Kind == Vision {
 		o.Task.Ops = wl.Model.Ops()
 	} else {
@@ -48,6 +52,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		QueueLen:  ph.cpu.length(),
 		Cell:      ph.cell,
 		CellUsers: w.sites[ph.cell].up.Active(),
+		Waiting:   ph.queue.n(),
 	}
 	w.deviceState(now, ph)
 	o.Targets = o.Targets[:0]
@@ -350,6 +355,12 @@ func (sc *Scenario) check() error {
 		if s.Servers > 1<<16 {
 			errs = append(errs, fmt.Errorf("mec: site %d has %d servers, more than 65536", i, s.Servers))
 		}
+	}
+	if sc.DecisionInterval < 0 {
+		errs = append(errs, fmt.Errorf("mec: decision interval %v, want ≥ 0", sc.DecisionInterval))
+	}
+	if sc.Priority != ByRank && sc.Priority != ByArrival {
+		errs = append(errs, fmt.Errorf("mec: priority rule %d", sc.Priority))
 	}
 	if sc.Fading && sc.Coherence <= 0 {
 		errs = append(errs, fmt.Errorf("mec: fading with a coherence interval of %v, want > 0", sc.Coherence))

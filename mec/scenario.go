@@ -1,6 +1,7 @@
 package mec
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -79,6 +80,54 @@ type Scenario struct {
 	// cloud's queues as reported every StaleState, not as they are: what a
 	// real phone learns from periodic load reports.
 	StaleState sim.Time
+
+	// DecisionInterval, when positive, makes decisions in slots: a task
+	// that arises (and a DAG subtask that becomes ready) waits at its
+	// phone, and at each boundary k·DecisionInterval (k = 0, 1, …) every
+	// phone's waiting tasks are decided, phone by phone in index order,
+	// each phone's in the order of Priority. A task arising exactly at a
+	// boundary is decided at it. Zero decides each task as it arises (the
+	// event-driven mode).
+	DecisionInterval sim.Time
+	// Priority orders a phone's waiting tasks at a boundary (slotted mode
+	// only).
+	Priority Priority
+}
+
+// Priority is the order in which a phone's waiting tasks are decided at
+// a slot boundary.
+type Priority int
+
+// Priority rules.
+const (
+	// ByRank decides the highest upward rank first (HEFT's order): a DAG
+	// subtask's estimated compute time on the phone plus the longest path
+	// of estimated compute and transfer times from it to an exit of its
+	// job, transfers at the rate the phone's uplink would give it alone
+	// when the job arose; a task that is not a DAG subtask ranks by its
+	// compute time on the phone. Ties go in order of arrival.
+	ByRank Priority = iota
+	// ByArrival decides in order of arrival (a subtask arrives when it
+	// becomes ready).
+	ByArrival
+)
+
+// ParsePriority reads "rank" (or "") or "fifo".
+func ParsePriority(s string) (Priority, error) {
+	switch s {
+	case "rank", "":
+		return ByRank, nil
+	case "fifo":
+		return ByArrival, nil
+	}
+	return 0, fmt.Errorf("unknown priority %q (known: rank, fifo)", s)
+}
+
+func (p Priority) String() string {
+	if p == ByArrival {
+		return "fifo"
+	}
+	return "rank"
 }
 
 // Mobility says how phones move.

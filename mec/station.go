@@ -55,6 +55,11 @@ type station struct {
 	incoming     int
 	incomingWork float64
 
+	// Slotted mode: processor-seconds busy since busyAt in the slot in
+	// progress, for the load balance.
+	busyArea float64
+	busyAt   sim.Time
+
 	// The last report of the state, for phones that see it late.
 	reportLen  int
 	reportWait float64

@@ -81,6 +81,11 @@ type phone struct {
 	// The phone's SoC heats while it computes and throttles its clocks
 	// (thermal, advanced to thermalAt); its battery pays for computing and
 	// the radio, and a phone that runs flat takes no more tasks.
+	// Slotted mode: the tasks waiting for a decision, in the order they
+	// are decided once sorted at a boundary, and the accounting of the
+	// slot in progress and of the last one.
+	queue slotQueue
+
 	thermal   devices.ThermalState
 	thermalAt sim.Time
 	battery   devices.BatteryState
@@ -144,6 +149,10 @@ type task struct {
 	done      bool
 }
 
+// maxPresize bounds the tasks NewWorld makes room for before the run
+// (about 16 MB of them).
+const maxPresize = 1 << 16
+
 // World runs one policy over one scenario. Build it with NewWorld, run it
 // with Run; a World is used once.
 type World struct {
@@ -184,6 +193,14 @@ type World struct {
 	placeIn   []float64 // bytes the observed task uploads to each target
 	batchBuf  []int64   // scratch for dispatch
 
+	slotted bool  // decisions wait for slot boundaries (Scenario.DecisionInterval > 0)
+	started bool  // the run's first events are scheduled
+	slot    int64 // index of the boundary the world stands at, in slotted mode; -1 before the first
+	obsID   int64 // the task w.obs describes, or -1
+	waiting int   // tasks waiting for a decision, over all phones
+	ended   []int64
+	balance balanceStats
+
 	progress func(now sim.Time)
 	taskDone func(r results.Task)
 	err      error
@@ -200,7 +217,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 	if p == nil {
 		return nil, errors.New("mec: nil policy")
 	}
-	w := &World{sc: sc, policy: p, k: sim.NewKernel(1024), streams: streams}
+	w := &World{sc: sc, policy: p, k: sim.NewKernel(1024), streams: streams, slotted: sc.DecisionInterval > 0, slot: -1, obsID: -1}
 	w.sites = make([]site, len(sc.Sites))
 	for i, s := range sc.Sites {
 		w.sites[i] = site{
@@ -335,13 +352,16 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		w.clusterPos = pos
 	}
 	// Size the task table for the expected arrivals (plus five standard
-	// deviations), so that it rarely has to grow and copy during the run.
+	// deviations), so that it rarely has to grow and copy during the run,
+	// but no larger than maxPresize tasks: a trace replay whose times all
+	// fall at 0 has an infinite mean rate, and a guess of 1e8 tasks took
+	// 25 GB before the first arrival. Beyond it the table grows as needed.
 	var rate float64
 	for i := range sc.Workloads {
 		rate += sc.Workloads[i].process().MeanRate()
 	}
 	expect := rate * float64(sc.Phones) * sc.Duration.Seconds()
-	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, 1e8)))
+	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, maxPresize)))
 	w.tokenRand = make([]*rand.Rand, len(w.phones)*len(sc.Workloads))
 	w.jobCount = make([]int, len(w.phones)*len(sc.Workloads))
 	for j := range sc.Workloads {
@@ -373,6 +393,33 @@ func (w *World) OnProgress(f func(now sim.Time)) { w.progress = f }
 // Run simulates arrivals up to the scenario's duration, then lets every
 // task in flight finish, and returns one record per task in task order.
 func (w *World) Run(policyName string) ([]results.Task, error) {
+	if w.started {
+		return nil, errors.New("mec: a World runs once")
+	}
+	w.start()
+	if w.slotted {
+		if err := w.runSlotted(); err != nil {
+			return nil, err
+		}
+		return w.Results(policyName)
+	}
+	const slice = 100000
+	for w.k.Pending() > 0 && w.err == nil {
+		for i := 0; i < slice && w.err == nil && w.k.Step(); i++ {
+		}
+		if w.progress != nil {
+			w.progress(w.k.Now())
+		}
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.Results(policyName)
+}
+
+// start schedules the run's first events.
+func (w *World) start() {
+	w.started = true
 	if first := w.arrivals.top().next; first < w.sc.Duration {
 		w.k.Schedule(first, w, evArrival, 0)
 	}
@@ -391,14 +438,11 @@ func (w *World) Run(policyName string) ([]results.Task, error) {
 	if (w.sc.Mobility.moving() || fadingMoves || w.sc.Interference) && w.sc.LinkRefresh > 0 {
 		w.k.Schedule(w.sc.LinkRefresh, w, evRefresh, 0)
 	}
-	const slice = 100000
-	for w.k.Pending() > 0 && w.err == nil {
-		for i := 0; i < slice && w.err == nil && w.k.Step(); i++ {
-		}
-		if w.progress != nil {
-			w.progress(w.k.Now())
-		}
-	}
+}
+
+// Results returns one record per task in task order, policyName in each,
+// once the run has drained: every task has ended.
+func (w *World) Results(policyName string) ([]results.Task, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
@@ -505,6 +549,9 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	id := int64(len(w.tasks))
 	w.tasks = append(w.tasks, task{id: int64(len(w.tasks)), phone: phone, workload: workload, arrival: now, session: session, job: -1, sub: -1})
 	w.open++
+	if w.slotted {
+		w.enter(now, &w.phones[phone])
+	}
 	if wl := &w.sc.Workloads[workload]; wl.Kind == LLM {
 		p, o := wl.PromptTokens, wl.OutputTokens
 		if wl.varies() {
@@ -532,10 +579,40 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 		w.newJob(now, id)
 		return
 	}
-	w.observe(now, id)
+	w.decide(now, id)
+}
+
+// decide has the policy place task id now or, in slotted mode, makes it
+// wait at its phone for the next boundary.
+func (w *World) decide(now sim.Time, id int64) {
+	if w.slotted {
+		w.wait(id)
+		return
+	}
+	w.observeTask(now, id)
 	d, err := w.policy.Decide(&w.obs)
 	if err != nil {
 		w.fail(fmt.Errorf("task %d: policy: %w", id, err))
+		return
+	}
+	w.apply(now, id, d)
+}
+
+// observeTask fills w.obs for task id, a DAG subtask or another.
+func (w *World) observeTask(now sim.Time, id int64) {
+	if w.tasks[id].sub >= 0 {
+		w.observeSubtask(now, id)
+	} else {
+		w.observe(now, id)
+	}
+	w.obsID = id
+}
+
+// apply carries out decision d on task id, whose observation w.obs holds.
+func (w *World) apply(now sim.Time, id int64, d policies.Decision) {
+	w.obsID = -1
+	if w.tasks[id].sub >= 0 {
+		w.applySubtask(now, id, d)
 		return
 	}
 	if d.Target < 0 || d.Target >= len(w.places) {
@@ -544,7 +621,7 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	}
 	t := &w.tasks[id]
 	t.place = w.places[d.Target]
-	if wl := &w.sc.Workloads[t.workload]; wl.DropLate && w.obs.Targets[d.Target].EstimatedLatency() > wl.Deadline {
+	if wl := &w.sc.Workloads[t.workload]; wl.DropLate && w.obs.Targets[d.Target].EstimatedLatency() > wl.Deadline-(now-t.arrival).Seconds() {
 		// A frame that would be late wherever the policy sends it is
 		// dropped at once, as a camera pipeline does.
 		t.refused = results.StatusDropped
@@ -905,6 +982,9 @@ func (w *World) finishTask(now sim.Time, t *task) {
 	t.finish = now
 	t.done = true
 	w.open--
+	if w.slotted && t.sub < 0 {
+		w.leave(now, t)
+	}
 	if w.taskDone != nil {
 		w.taskDone(w.record(t.id, ""))
 	}
@@ -1052,6 +1132,7 @@ func (w *World) dispatch(now sim.Time, st *station) {
 		w.fail(fmt.Errorf("mec: task %d: a compute time of %v cannot be simulated", lead, service))
 		return
 	}
+	w.accrueBusy(now, st)
 	st.busy++
 	st.finishTotal += (now + service).Seconds()
 	w.startTask(now, lead, service, false)
@@ -1163,6 +1244,7 @@ func (w *World) computeDone(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	if !t.follower {
 		st := w.stationOf(t)
+		w.accrueBusy(now, st)
 		st.busy--
 		st.finishTotal -= (t.start + t.service).Seconds()
 		if st.queue.len() > 0 {

@@ -55,7 +55,8 @@ func (p Weighted) Decide(obs *Observation) (Decision, error) {
 }
 
 // DeadlineEFT picks, among the targets estimated to meet the task's
-// deadline (and, for an LLM request, its time-to-first-token objective),
+// deadline (what is left of it after the time the task has waited for its
+// decision, and, for an LLM request, its time-to-first-token objective),
 // the one that finishes earliest; when none does, the one that is least
 // late.
 type DeadlineEFT struct{}
@@ -69,9 +70,9 @@ func (DeadlineEFT) Decide(obs *Observation) (Decision, error) {
 			continue
 		}
 		finish := t.EstimatedLatency()
-		meets := finish <= obs.Task.Deadline
+		meets := finish <= obs.Task.Deadline-obs.Task.Waited
 		if obs.Task.Kind == "llm" && obs.Task.TTFTSLO > 0 {
-			meets = meets && t.TransferTime+t.QueueWait+t.FirstTime <= obs.Task.TTFTSLO
+			meets = meets && t.TransferTime+t.QueueWait+t.FirstTime <= obs.Task.TTFTSLO-obs.Task.Waited
 		}
 		if meets && (best < 0 || finish < obs.Targets[best].EstimatedLatency()) {
 			best = i

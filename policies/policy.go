@@ -56,6 +56,15 @@ type Task struct {
 	Rank     float64
 	Children int // subtasks that wait for this one
 
+	// Slotted decisions only (0 when each task is decided as it arises):
+	// Waited is the seconds the task has waited for its decision, so
+	// Deadline − Waited of its deadline is left; Priority is the key its
+	// phone's queue of waiting tasks is ordered by under the "rank" rule,
+	// seconds, higher first: a DAG subtask's upward rank with estimated
+	// transfers, another task's compute time on the phone.
+	Waited   float64
+	Priority float64
+
 	// LLM requests only.
 	PromptTokens int
 	OutputTokens int
@@ -73,6 +82,10 @@ type Device struct {
 	Battery   float64 // state of charge in [0, 1] (1 on mains power)
 	TempC     float64 // SoC temperature, °C (0 when the device has no thermal model)
 	Throttle  float64 // fraction of full clock the SoC runs at now, in (0, 1]
+	// Waiting counts the phone's tasks waiting for a decision at this
+	// slot boundary, this one included; 0 when tasks are decided as they
+	// arise.
+	Waiting int
 }
 
 // Target is one place the task could run, with the quantities a policy

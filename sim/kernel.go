@@ -90,6 +90,15 @@ func (k *Kernel) Now() Time { return k.now }
 // Pending returns the number of events in the calendar.
 func (k *Kernel) Pending() int { return len(k.heap) }
 
+// Next returns the time of the earliest pending event, and false when the
+// calendar is empty.
+func (k *Kernel) Next() (Time, bool) {
+	if len(k.heap) == 0 {
+		return 0, false
+	}
+	return k.heap[0].at, true
+}
+
 // Fired returns the number of events handled so far.
 func (k *Kernel) Fired() uint64 { return k.fired }
 

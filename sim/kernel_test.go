@@ -577,3 +577,31 @@ func TestKernelZeroAllocs(t *testing.T) {
 		t.Errorf("Schedule+Step with a handlerFunc: %v allocations per event, want 0", a)
 	}
 }
+
+// TestKernelNext checks that Next reports the earliest pending event,
+// through schedules, cancellations and firings.
+func TestKernelNext(t *testing.T) {
+	k := NewKernel(0)
+	rec := &recorder{t: t, k: k}
+	if _, ok := k.Next(); ok {
+		t.Fatal("an empty kernel reports a next event")
+	}
+	a := k.Schedule(30, rec, 0, 1)
+	k.Schedule(50, rec, 0, 2)
+	for _, step := range []struct {
+		do   func()
+		want Time
+		ok   bool
+	}{
+		{func() {}, 30, true},
+		{func() { k.Schedule(20, rec, 0, 3) }, 20, true},
+		{func() { k.Step() }, 30, true},
+		{func() { k.Cancel(a) }, 50, true},
+		{func() { k.Step() }, 0, false},
+	} {
+		step.do()
+		if at, ok := k.Next(); at != step.want || ok != step.ok {
+			t.Fatalf("Next() = %v, %v; want %v, %v", at, ok, step.want, step.ok)
+		}
+	}
+}

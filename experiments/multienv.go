@@ -1,0 +1,266 @@
+package experiments
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mecsim/mecsim/mec"
+	"github.com/mecsim/mecsim/policies"
+	"github.com/mecsim/mecsim/results"
+	"github.com/mecsim/mecsim/rl"
+	"github.com/mecsim/mecsim/sim"
+)
+
+// MultiOptions tune a MultiEnv's episodes and rewards.
+type MultiOptions struct {
+	// Episode is the simulated time of an episode: it is truncated at the
+	// first boundary at or after it. Zero means the config's duration.
+	Episode time.Duration
+	// LatencyScale divides a phone's in-system integral (task-seconds) in
+	// the delay reward; zero means the decision interval, so that the
+	// reward is minus the mean number of the phone's tasks in the system
+	// over the slot.
+	LatencyScale float64
+	// EnergyScale divides a phone's energy (J) in the energy reward; zero
+	// means 1 J.
+	EnergyScale float64
+}
+
+// MultiEnv is a slotted mecsim world as an rl.MultiEnv: each phone is an
+// agent, a step is one decision slot. The observation of a phone
+// describes it and its next waiting task in the order of the config's
+// priority rule, encoded by its rl.MultiSpace; the action names a target
+// in the space's fixed order (local processors, edge sites, cloud) and
+// applies to all the phone's waiting tasks of the slot, in priority
+// order. The rewards of a step are each phone's −(in-system integral over
+// the slot)/LatencyScale and −(energy of its tasks in the slot)/
+// EnergyScale, and the edge sites' load balance at the slot's end
+// (Jain's index, the same for every phone). Episodes are truncated, never
+// terminated: tasks in flight at the end are left unfinished.
+type MultiEnv struct {
+	sc    *mec.Scenario
+	space rl.MultiSpace
+	opt   MultiOptions
+	end   sim.Time // the episode's end
+
+	world *mec.World
+	err   error // why the episode could not start, reported by Observe and Step
+	over  bool  // truncated: Step needs a Reset
+}
+
+// errControlled is the policy of a world whose decisions come from a
+// MultiEnv: the world never calls it.
+type controlled struct{}
+
+func (controlled) Decide(*policies.Observation) (policies.Decision, error) {
+	return policies.Decision{}, errors.New("this world's decisions come from its multi-agent controller")
+}
+
+// NewMultiEnv returns the multi-agent environment of config c, which must
+// decide in slots (decision_interval > 0). The scenario (and any trace it
+// reads) is built once; Reset builds a world of it for each episode.
+func (e Env) NewMultiEnv(c *Config, opt MultiOptions) (*MultiEnv, error) {
+	if c.DecisionInterval <= 0 {
+		return nil, fmt.Errorf("%s: a multi-agent environment needs slotted decisions: set decision_interval", c.Name)
+	}
+	if opt.Episode < 0 || opt.LatencyScale < 0 || opt.EnergyScale < 0 {
+		return nil, fmt.Errorf("%s: multi-agent options %+v: want ≥ 0 each", c.Name, opt)
+	}
+	sc, err := e.Scenario(c)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Name, err)
+	}
+	if opt.Episode == 0 {
+		opt.Episode = c.Duration
+	}
+	if opt.LatencyScale == 0 {
+		opt.LatencyScale = c.DecisionInterval.Seconds()
+	}
+	if opt.EnergyScale == 0 {
+		opt.EnergyScale = 1
+	}
+	return &MultiEnv{sc: sc, space: SpaceOf(sc), opt: opt, end: sim.Seconds(opt.Episode.Seconds()),
+		err: errors.New("multi-agent environment: Reset before the first step")}, nil
+}
+
+// SpaceOf returns the action space of a phone of scenario sc.
+func SpaceOf(sc *mec.Scenario) rl.MultiSpace {
+	return rl.MultiSpace{Locals: 1 + len(sc.PhoneExtra), Sites: len(sc.Sites)}
+}
+
+// Space returns the action space and observation encoding of every agent.
+func (m *MultiEnv) Space() rl.MultiSpace { return m.space }
+
+// Shape returns the phones, the length of a phone's observation and the
+// number of targets.
+func (m *MultiEnv) Shape() (agents, obs, actions int) {
+	return m.sc.Phones, m.space.ObsLen(), m.space.Actions()
+}
+
+// Reset starts an episode on the world of seed, standing at boundary 0
+// with the tasks that arose at time 0 waiting.
+func (m *MultiEnv) Reset(seed uint64) {
+	m.world, m.over = nil, false
+	w, err := mec.NewWorld(m.sc, sim.NewStreams(seed), controlled{})
+	if err == nil {
+		_, err = w.NextSlot()
+	}
+	if err != nil {
+		m.err = fmt.Errorf("multi-agent environment: seed %d: %w", seed, err)
+		return
+	}
+	m.world, m.err = w, nil
+}
+
+// Observe writes every phone's observation and mask: its next waiting
+// task's, or, for a phone with nothing to decide, its own state with
+// action 0 alone allowed.
+func (m *MultiEnv) Observe(obs []float64, mask []bool) error {
+	if m.err != nil {
+		return m.err
+	}
+	n, ol, na := m.Shape()
+	if len(obs) != n*ol || len(mask) != n*na {
+		return fmt.Errorf("multi-agent environment: observing into %d values and %d mask entries, want %d and %d", len(obs), len(mask), n*ol, n*na)
+	}
+	for i := range n {
+		var o *policies.Observation
+		var err error
+		if m.world.Waiting(i) > 0 {
+			o, err = m.world.ObserveWaiting(i)
+		} else {
+			o, err = m.world.ObservePhone(i)
+		}
+		if err == nil {
+			err = m.space.Encode(o, obs[i*ol:(i+1)*ol], mask[i*na:(i+1)*na])
+		}
+		if err != nil {
+			return fmt.Errorf("multi-agent environment: phone %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// Step applies actions[i] to every task waiting at phone i, in priority
+// order (the action of a phone with nothing waiting is ignored), runs the
+// world to the next boundary and writes the rewards of the slot, phone by
+// phone, rl.MultiObjectives each. An action whose target a task's
+// observation does not list (an edge site out of range) is an error, and
+// the tasks decided before it stay decided.
+func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated bool, err error) {
+	if m.err != nil {
+		return false, false, m.err
+	}
+	if m.over {
+		return false, true, errors.New("multi-agent environment: the episode is over: Reset")
+	}
+	n := m.sc.Phones
+	if len(actions) != n || len(rewards) != n*rl.MultiObjectives {
+		return false, false, fmt.Errorf("multi-agent environment: %d actions and %d rewards, want %d and %d", len(actions), len(rewards), n, n*rl.MultiObjectives)
+	}
+	w := m.world
+	for i, a := range actions {
+		for w.Waiting(i) > 0 {
+			o, err := w.ObserveWaiting(i)
+			if err != nil {
+				return false, false, fmt.Errorf("multi-agent environment: phone %d: %w", i, err)
+			}
+			k, ok := m.space.Target(o, a)
+			if !ok {
+				return false, false, fmt.Errorf("multi-agent environment: phone %d: action %d is no target of task %d", i, a, o.Task.ID)
+			}
+			if err := w.DecideWaiting(i, policies.Decision{Target: k}); err != nil {
+				return false, false, fmt.Errorf("multi-agent environment: phone %d: %w", i, err)
+			}
+		}
+	}
+	if _, err := w.NextSlot(); err != nil {
+		m.err = fmt.Errorf("multi-agent environment: %w", err)
+		return false, false, m.err
+	}
+	balance := w.Balance()
+	for i := range n {
+		s := w.SlotStats(i)
+		r := rewards[i*rl.MultiObjectives : (i+1)*rl.MultiObjectives]
+		r[rl.MultiDelay] = -s.InSystem / m.opt.LatencyScale
+		r[rl.MultiEnergy] = -s.Energy / m.opt.EnergyScale
+		r[rl.MultiBalance] = balance
+	}
+	m.over = w.Boundary() >= m.end
+	return false, m.over, nil
+}
+
+// SlottedEval is one policy's outcome on a slotted world over a list of
+// seeds, all policies seeing the same tasks (common random numbers).
+type SlottedEval struct {
+	Policy  string
+	Jobs    int     // tasks and DAG jobs over all seeds, each counted once
+	Refused int     // of those, the ones that did not run
+	Latency float64 // mean latency of the jobs that ran, s
+	Energy  float64 // mean phone energy per job, J
+	// Balance is the mean over the seeds of the edge sites' load balance
+	// (Jain's index, mec.World.MeanBalance) at the boundaries of the
+	// slots that begin before the config's duration.
+	Balance float64
+}
+
+// EvaluateSlotted runs each named policy of the registry (with the
+// config's agents) on the slotted world of c for every seed, to its end,
+// and returns one row per policy in the order given.
+func (e Env) EvaluateSlotted(c *Config, names []string, seeds []uint64) ([]SlottedEval, error) {
+	if c.DecisionInterval <= 0 {
+		return nil, fmt.Errorf("%s: evaluating in slots needs decision_interval", c.Name)
+	}
+	if len(seeds) == 0 {
+		return nil, fmt.Errorf("%s: evaluating on no seed", c.Name)
+	}
+	e, err := e.withAgents(c)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := e.Scenario(c)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Name, err)
+	}
+	out := make([]SlottedEval, 0, len(names))
+	for _, name := range names {
+		row := SlottedEval{Policy: name}
+		var ran int
+		for _, seed := range seeds {
+			streams := sim.NewStreams(seed)
+			p, err := e.Policies.New(name, policies.Env{Rand: streams.Rand("policy/" + name)})
+			if err != nil {
+				return nil, err
+			}
+			w, err := mec.NewWorld(sc, streams, p)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.Name, err)
+			}
+			tasks, err := w.Run(name)
+			if err != nil {
+				return nil, fmt.Errorf("policy %s, seed %d: %w", name, seed, err)
+			}
+			for _, r := range tasks {
+				row.Jobs++
+				row.Energy += r.Energy
+				if r.Status != results.StatusOK {
+					row.Refused++
+					continue
+				}
+				ran++
+				row.Latency += r.Latency
+			}
+			row.Balance += w.MeanBalance()
+		}
+		if ran > 0 {
+			row.Latency /= float64(ran)
+		}
+		if row.Jobs > 0 {
+			row.Energy /= float64(row.Jobs)
+		}
+		row.Balance /= float64(len(seeds))
+		out = append(out, row)
+	}
+	return out, nil
+}

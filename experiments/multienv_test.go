@@ -1,0 +1,410 @@
+package experiments
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mecsim/mecsim/mec"
+	"github.com/mecsim/mecsim/rl"
+)
+
+// multiSrc is a small slotted scenario: phones with DAG jobs, two edge
+// sites in opposite corners whose coverage leaves some phones out of
+// range of one or both. %d is the number of phones.
+const multiSrc = `name = "multi"
+seed = 3
+duration = "5s"
+policies = ["local", "edge-nearest", "greedy-latency"]
+decision_interval = "100ms"
+
+[phones]
+count = %d
+
+[[edge]]
+x_m = 200.0
+y_m = 200.0
+coverage_m = 600.0
+servers = 1
+[[edge]]
+x_m = 800.0
+y_m = 800.0
+coverage_m = 600.0
+servers = 1
+
+[[workload]]
+kind       = "dag"
+rate       = 2.0
+deadline   = "2s"
+layers     = 3
+width      = [1, 3]
+fan_out    = [1, 2]
+ops        = [1e9, 5e9]
+edge_bytes = [1e4, 1e5]
+job_input  = [1e4, 1e5]
+job_output = [1e3, 1e4]
+`
+
+func multiConfig(t testing.TB, phones int) (Env, *Config) {
+	t.Helper()
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("multi.toml", []byte(fmt.Sprintf(multiSrc, phones)), env.Known())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, c
+}
+
+// episode plays one episode choosing uniformly among the allowed actions
+// with a seeded stream, and returns every observation, mask and reward.
+func episode(t *testing.T, m *MultiEnv, seed uint64) (obs [][]float64, masks [][]bool, rewards [][]float64) {
+	t.Helper()
+	n, ol, na := m.Shape()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	m.Reset(seed)
+	actions := make([]int, n)
+	for step := 0; ; step++ {
+		o, mk := make([]float64, n*ol), make([]bool, n*na)
+		if err := m.Observe(o, mk); err != nil {
+			t.Fatal(err)
+		}
+		obs, masks = append(obs, o), append(masks, mk)
+		for i := range n {
+			var allowed []int
+			for a, ok := range mk[i*na : (i+1)*na] {
+				if ok {
+					allowed = append(allowed, a)
+				}
+			}
+			actions[i] = allowed[rng.IntN(len(allowed))]
+		}
+		r := make([]float64, n*rl.MultiObjectives)
+		term, trunc, err := m.Step(actions, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rewards = append(rewards, r)
+		if term {
+			t.Fatal("a truncated environment terminated")
+		}
+		if trunc {
+			return obs, masks, rewards
+		}
+		if step > 1000 {
+			t.Fatal("the episode never ends")
+		}
+	}
+}
+
+func TestMultiEnvShapeAndEpisode(t *testing.T) {
+	env, c := multiConfig(t, 6)
+	m, err := env.NewMultiEnv(c, MultiOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ol, na := m.Shape()
+	if n != 6 || na != 4 || ol != rl.MultiHead+4*rl.TargetFeatures {
+		t.Fatalf("shape %d, %d, %d", n, ol, na)
+	}
+	var _ rl.MultiEnv = m
+	obs, masks, rewards := episode(t, m, 1)
+	if len(rewards) != 50 { // 5 s in slots of 100 ms
+		t.Errorf("%d steps, want 50", len(rewards))
+	}
+	var decided, idle, outOfRange int
+	for s := range obs {
+		for i := range n {
+			o, mk := obs[s][i*ol:(i+1)*ol], masks[s][i*na:(i+1)*na]
+			if o[rl.MultiHasTask] == 0 {
+				idle++
+				if !reflect.DeepEqual(mk, []bool{true, false, false, false}) {
+					t.Fatalf("step %d: idle phone %d has mask %v, want local only", s, i, mk)
+				}
+				continue
+			}
+			decided++
+			if !mk[0] || !mk[3] {
+				t.Fatalf("step %d: phone %d may not run locally or in the cloud: %v", s, i, mk)
+			}
+			for site := range 2 {
+				present := o[rl.MultiHead+(1+site)*rl.TargetFeatures+rl.TargetPresent] == 1
+				if mk[1+site] != present {
+					t.Fatalf("step %d: phone %d: site %d present %v, allowed %v", s, i, site, present, mk[1+site])
+				}
+				if !present {
+					outOfRange++
+				}
+			}
+		}
+		for i := range n {
+			r := rewards[s][i*rl.MultiObjectives : (i+1)*rl.MultiObjectives]
+			if r[rl.MultiDelay] > 0 || r[rl.MultiEnergy] > 0 || !(r[rl.MultiBalance] >= 0.5 && r[rl.MultiBalance] <= 1) {
+				t.Fatalf("step %d: phone %d rewards %v", s, i, r)
+			}
+			if r[rl.MultiBalance] != rewards[s][rl.MultiBalance] {
+				t.Fatalf("step %d: balance differs between agents", s)
+			}
+		}
+	}
+	if decided == 0 || idle == 0 || outOfRange == 0 {
+		t.Errorf("%d decisions, %d idle observations, %d sites out of range: want some of each", decided, idle, outOfRange)
+	}
+	if _, trunc, err := m.Step(make([]int, n), make([]float64, n*rl.MultiObjectives)); err == nil || !trunc {
+		t.Error("a step after the episode's end: no error")
+	}
+}
+
+func TestMultiEnvDeterministic(t *testing.T) {
+	env, c := multiConfig(t, 4)
+	m, err := env.NewMultiEnv(c, MultiOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o1, m1, r1 := episode(t, m, 7)
+	other, err := env.NewMultiEnv(c, MultiOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	episode(t, other, 8) // another episode in between changes nothing
+	o2, m2, r2 := episode(t, other, 7)
+	if !reflect.DeepEqual(o1, o2) || !reflect.DeepEqual(m1, m2) || !reflect.DeepEqual(r1, r2) {
+		t.Fatal("two episodes of seed 7 differ")
+	}
+	o3, _, _ := episode(t, m, 8)
+	if reflect.DeepEqual(o1, o3) {
+		t.Fatal("seeds 7 and 8 gave the same observations")
+	}
+}
+
+// TestMultiEnvLocalRewards checks the rewards against their definitions
+// when every phone runs everything itself: no edge site has any load, so
+// the balance is 1 at every step; and a phone's delay rewards, times the
+// scale, are minus its in-system integrals, whose sum bounds the time its
+// jobs have spent in the system so far.
+func TestMultiEnvLocalRewards(t *testing.T) {
+	env, c := multiConfig(t, 3)
+	m, err := env.NewMultiEnv(c, MultiOptions{LatencyScale: 2, EnergyScale: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Reset(2)
+	n, _, _ := m.Shape()
+	actions := make([]int, n)
+	r := make([]float64, n*rl.MultiObjectives)
+	total := make([]float64, n)
+	for {
+		_, trunc, err := m.Step(actions, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if r[i*rl.MultiObjectives+rl.MultiBalance] != 1 {
+				t.Fatalf("balance %v with no edge load", r[i*rl.MultiObjectives+rl.MultiBalance])
+			}
+			in := -2 * r[i*rl.MultiObjectives+rl.MultiDelay]
+			if in < 0 {
+				t.Fatalf("phone %d: in-system integral %v task·s", i, in)
+			}
+			if e := -0.5 * r[i*rl.MultiObjectives+rl.MultiEnergy]; e < 0 {
+				t.Fatalf("phone %d: energy %v J", i, e)
+			}
+			total[i] += in
+		}
+		if trunc {
+			break
+		}
+	}
+	for i, x := range total {
+		// Every phone has jobs (2/s over 5 s) of at least 3 subtasks of
+		// 1e9 operations or more, each over 0.1 s on the phone.
+		if !(x > 0.5) {
+			t.Errorf("phone %d: in-system time %v task·s over the episode", i, x)
+		}
+	}
+}
+
+func TestMultiEnvErrors(t *testing.T) {
+	env, c := multiConfig(t, 4)
+	m, err := env.NewMultiEnv(c, MultiOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ol, na := m.Shape()
+	r := make([]float64, n*rl.MultiObjectives)
+	if _, _, err := m.Step(make([]int, n), r); err == nil || !strings.Contains(err.Error(), "Reset") {
+		t.Errorf("a step before Reset: %v", err)
+	}
+	m.Reset(1)
+	// Find a phone with a task and a site out of its range.
+	obs, mask := make([]float64, n*ol), make([]bool, n*na)
+	bad := -1
+	var actions []int
+	for range 50 {
+		if err := m.Observe(obs, mask); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if obs[i*ol+rl.MultiHasTask] == 1 && (!mask[i*na+1] || !mask[i*na+2]) {
+				bad = i
+				actions = make([]int, n)
+				actions[i] = 1
+				if mask[i*na+1] {
+					actions[i] = 2
+				}
+			}
+		}
+		if bad >= 0 {
+			break
+		}
+		if _, _, err := m.Step(make([]int, n), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if bad < 0 {
+		t.Fatal("no phone ever had a site out of range")
+	}
+	for _, c := range []struct {
+		name    string
+		actions []int
+		rewards []float64
+		want    string
+	}{
+		{"too few actions", make([]int, n-1), r, "actions"},
+		{"too few rewards", make([]int, n), r[1:], "rewards"},
+		{"a site out of range", actions, r, "no target"},
+	} {
+		if _, _, err := m.Step(c.actions, c.rewards); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)
+		}
+	}
+	if err := m.Observe(obs[1:], mask); err == nil {
+		t.Error("observing into a short slice: no error")
+	}
+	c.DecisionInterval = 0
+	if _, err := env.NewMultiEnv(c, MultiOptions{}); err == nil {
+		t.Error("an event-driven config made a multi-agent environment")
+	}
+	if _, err := env.EvaluateSlotted(c, []string{"local"}, []uint64{1}); err == nil {
+		t.Error("an event-driven config evaluated in slots")
+	}
+}
+
+// TestEvaluateSlotted checks the baselines' evaluation on common seeds:
+// the same jobs for every policy, the same numbers when repeated, no edge
+// load (a balance of 1) when every job runs on its phone.
+func TestEvaluateSlotted(t *testing.T) {
+	env, c := multiConfig(t, 4)
+	names := []string{"local", "edge-nearest", "greedy-latency", "random"}
+	rows, err := env.EvaluateSlotted(c, names, []uint64{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := env.EvaluateSlotted(c, names, []uint64{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rows, again) {
+		t.Fatal("two evaluations on the same seeds differ")
+	}
+	for i, r := range rows {
+		if r.Policy != names[i] || r.Jobs != rows[0].Jobs || r.Jobs == 0 || !(r.Latency > 0) || !(r.Energy > 0) {
+			t.Errorf("row %d: %+v", i, r)
+		}
+		if !(r.Balance >= 0.5 && r.Balance <= 1) {
+			t.Errorf("%s: balance %v outside [1/2, 1]", r.Policy, r.Balance)
+		}
+	}
+	if rows[0].Balance != 1 {
+		t.Errorf("local: balance %v, want 1", rows[0].Balance)
+	}
+	if rows[1].Balance == 1 {
+		t.Errorf("edge-nearest: balance exactly 1 with two sites")
+	}
+	if _, err := env.EvaluateSlotted(c, []string{"nope"}, []uint64{1}); err == nil || !strings.Contains(err.Error(), "unknown policy") {
+		t.Errorf("an unknown policy: %v", err)
+	}
+}
+
+// TestSlottedConfig checks how the keys reach the scenario: an interval
+// and a priority rule, "rank" by default; none by default at all.
+func TestSlottedConfig(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		keys     string
+		interval time.Duration
+		priority string
+		want     mec.Priority
+	}{
+		{"event-driven", "", 0, "", mec.ByRank},
+		{"slots, rank by default", `decision_interval = "250ms"`, 250 * time.Millisecond, "rank", mec.ByRank},
+		{"slots in fifo order", "decision_interval = \"1s\"\npriority = \"fifo\"", time.Second, "fifo", mec.ByArrival},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := Parse("t.toml", []byte("policies = [\"local\"]\n"+c.keys+"\n"+rest), env.Known())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.DecisionInterval != c.interval || cfg.Priority != c.priority {
+				t.Errorf("decision_interval %v, priority %q", cfg.DecisionInterval, cfg.Priority)
+			}
+			sc, err := env.Scenario(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sc.DecisionInterval.Seconds() != c.interval.Seconds() || sc.Priority != c.want {
+				t.Errorf("scenario: interval %v, priority %v", sc.DecisionInterval, sc.Priority)
+			}
+		})
+	}
+}
+
+func BenchmarkMultiEnvStep(b *testing.B) {
+	for _, phones := range []int{10, 50} {
+		b.Run(fmt.Sprintf("phones=%d", phones), func(b *testing.B) {
+			env, c := multiConfig(b, phones)
+			c.Duration = time.Hour // episodes longer than the benchmark
+			m, err := env.NewMultiEnv(c, MultiOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, ol, na := m.Shape()
+			obs, mask := make([]float64, n*ol), make([]bool, n*na)
+			actions, r := make([]int, n), make([]float64, n*rl.MultiObjectives)
+			m.Reset(1)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := m.Observe(obs, mask); err != nil {
+					b.Fatal(err)
+				}
+				for p := range n {
+					// The last allowed target: the cloud, or an edge site.
+					for a := na - 1; a >= 0; a-- {
+						if mask[p*na+a] {
+							actions[p] = a
+							break
+						}
+					}
+				}
+				_, trunc, err := m.Step(actions, r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if trunc {
+					m.Reset(uint64(i))
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}

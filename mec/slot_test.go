@@ -1,0 +1,348 @@
+package mec
+
+import (
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/mecsim/mecsim/policies"
+	"github.com/mecsim/mecsim/results"
+	"github.com/mecsim/mecsim/sim"
+	"github.com/mecsim/mecsim/workloads"
+)
+
+// seen records when each decision was made and what it saw, then runs the
+// task locally.
+type seen struct{ obs *[]policies.Observation }
+
+func (s seen) Decide(o *policies.Observation) (policies.Decision, error) {
+	c := *o
+	c.Targets = append([]policies.Target(nil), o.Targets...)
+	*s.obs = append(*s.obs, c)
+	return policies.Decision{Target: 0}, nil
+}
+
+// TestSlottedSingleTaskByHand checks one task against hand sums: it waits
+// for the first boundary at or after its arrival, then runs on the phone
+// for 20 ms.
+func TestSlottedSingleTaskByHand(t *testing.T) {
+	for _, c := range []struct {
+		name              string
+		arrival, interval float64
+		decided           float64
+	}{
+		{"between boundaries", 0.03, 0.1, 0.1},
+		{"on a boundary", 0.1, 0.1, 0.1},
+		{"at time zero", 0, 0.1, 0},
+		{"just after a boundary", 0.1000001, 0.1, 0.2},
+		{"event-driven", 0.03, 0, 0.03},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sc := testScenario(1, 1, sim.Second)
+			sc.Workloads[0].Arrivals = workloads.Replay{Times: []float64{c.arrival}}
+			sc.DecisionInterval = sim.Seconds(c.interval)
+			var obs []policies.Observation
+			tasks := run(t, sc, sim.NewStreams(1), seen{&obs})
+			if len(tasks) != 1 || len(obs) != 1 {
+				t.Fatalf("%d tasks, %d decisions, want 1 each", len(tasks), len(obs))
+			}
+			if math.Abs(obs[0].Now-c.decided) > 1e-9 {
+				t.Errorf("decided at %.9f s, want %.9f s", obs[0].Now, c.decided)
+			}
+			if want := c.decided - c.arrival; math.Abs(obs[0].Task.Waited-want) > 1e-9 {
+				t.Errorf("waited %.9f s, want %.9f s", obs[0].Task.Waited, want)
+			}
+			want := c.decided - c.arrival + 0.020
+			if r := tasks[0]; math.Abs(r.Latency-want) > 1e-9 || math.Abs(r.Start-c.decided) > 1e-9 {
+				t.Errorf("started at %.9f s with latency %.9f s, want %.9f s and %.9f s", r.Start, r.Latency, c.decided, want)
+			}
+		})
+	}
+}
+
+// TestSlotsShrinkToEvents checks the limit of short slots: with every task
+// on the phone, moving each arrival to the next boundary delays every
+// departure by at most the interval, so each task's latency is within the
+// interval of the event-driven run's.
+func TestSlotsShrinkToEvents(t *testing.T) {
+	sc := testScenario(3, 20, 20*sim.Second)
+	events := run(t, sc, sim.NewStreams(4), policies.AlwaysLocal{})
+	for _, dt := range []sim.Time{10 * sim.Millisecond, sim.Millisecond, 10 * sim.Microsecond} {
+		sl := *sc
+		sl.DecisionInterval = dt
+		slotted := run(t, &sl, sim.NewStreams(4), policies.AlwaysLocal{})
+		if len(slotted) != len(events) {
+			t.Fatalf("interval %v: %d tasks, event-driven %d", dt, len(slotted), len(events))
+		}
+		var worst float64
+		for i := range events {
+			d := slotted[i].Latency - events[i].Latency
+			if d < -1e-9 || d > dt.Seconds()+1e-9 {
+				t.Fatalf("interval %v: task %d latency %.9f s, event-driven %.9f s", dt, i, slotted[i].Latency, events[i].Latency)
+			}
+			worst = max(worst, d)
+		}
+		t.Logf("interval %v: largest delay %.6f s over %d tasks", dt, worst, len(events))
+	}
+}
+
+// dagScenario has three phones with DAG jobs and vision tasks, and an edge
+// site that some placements use.
+func dagScenario(interval sim.Time, prio Priority) *Scenario {
+	sc := testScenario(3, 2, 20*sim.Second)
+	sc.Workloads = append(sc.Workloads, Workload{Kind: DAG, Rate: 1, Deadline: 1, Job: workloads.LayeredDAG{
+		Layers: 3, Width: workloads.IntRange{Min: 1, Max: 3}, FanOut: workloads.IntRange{Min: 1, Max: 2},
+		Ops:         workloads.UniformRange{Min: 1e8, Max: 1e9},
+		EdgeBytes:   workloads.UniformRange{Min: 1e4, Max: 1e5},
+		InputBytes:  workloads.UniformRange{Min: 1e4, Max: 1e5},
+		OutputBytes: workloads.UniformRange{Min: 1e3, Max: 1e4},
+	}})
+	sc.DecisionInterval, sc.Priority = interval, prio
+	return sc
+}
+
+// drive runs a slotted world as a controller would, deciding with p, and
+// returns its records and every phone's accounting of every slot.
+func drive(t *testing.T, sc *Scenario, seed uint64, p policies.Policy) ([]results.Task, [][]SlotStats, []float64) {
+	t.Helper()
+	w, err := NewWorld(sc, sim.NewStreams(seed), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stats [][]SlotStats
+	var balance []float64
+	for {
+		more, err := w.NextSlot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := make([]SlotStats, sc.Phones)
+		for i := range row {
+			row[i] = w.SlotStats(i)
+		}
+		stats = append(stats, row)
+		balance = append(balance, w.Balance())
+		for i := range sc.Phones {
+			for w.Waiting(i) > 0 {
+				obs, err := w.ObserveWaiting(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if obs.Device.Waiting != w.Waiting(i) || obs.Device.Index != i {
+					t.Fatalf("phone %d observes %d waiting as phone %d, want %d", i, obs.Device.Waiting, obs.Device.Index, w.Waiting(i))
+				}
+				d, err := p.Decide(obs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := w.DecideWaiting(i, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	tasks, err := w.Results("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tasks, stats, balance
+}
+
+// TestLittleIdentity checks the per-slot accounting on whole runs: summed
+// over the slots, a phone's in-system integral is the total time its
+// tasks spent in the system (Little's law), and its energy the sum of its
+// tasks' recorded energies.
+func TestLittleIdentity(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		policy policies.Policy
+		prio   Priority
+	}{
+		{"local rank", policies.AlwaysLocal{}, ByRank},
+		{"edge fifo", policies.EdgeNearest{}, ByArrival},
+		{"greedy rank", policies.GreedyLatency{}, ByRank},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sc := dagScenario(50*sim.Millisecond, c.prio)
+			tasks, stats, _ := drive(t, sc, 3, c.policy)
+			sojourn := make([]float64, sc.Phones)
+			energy := make([]float64, sc.Phones)
+			for _, r := range tasks {
+				sojourn[r.Device] += r.Finish - r.Arrival
+				energy[r.Device] += r.Energy
+			}
+			for i := range sc.Phones {
+				var in, en float64
+				for _, row := range stats {
+					in += row[i].InSystem
+					en += row[i].Energy
+				}
+				if math.Abs(in-sojourn[i]) > 1e-6 || sojourn[i] == 0 {
+					t.Errorf("phone %d: in-system integral %.9f task·s over %d slots, sojourn %.9f s", i, in, len(stats), sojourn[i])
+				}
+				if math.Abs(en-energy[i]) > 1e-9*max(1, energy[i]) || energy[i] == 0 {
+					t.Errorf("phone %d: slot energy %.12f J, tasks' %.12f J", i, en, energy[i])
+				}
+			}
+		})
+	}
+}
+
+// TestRunDrivesLikeAController checks that Run, which skips the
+// boundaries where nothing can wait, gives the same records as a
+// controller stepping through every slot with the same policy, and the
+// same mean balance.
+func TestRunDrivesLikeAController(t *testing.T) {
+	sc := dagScenario(20*sim.Millisecond, ByRank)
+	sc.Sites = append(sc.Sites, sc.Sites[0]) // two sites, for a balance that varies
+	sc.Sites[1].Pos.X += 50
+	w, err := NewWorld(sc, sim.NewStreams(8), policies.GreedyLatency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran, err := w.Run("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	driven, _, balance := drive(t, sc, 8, policies.GreedyLatency{})
+	if !reflect.DeepEqual(ran, driven) {
+		t.Fatalf("Run and a controller differ: %d and %d records", len(ran), len(driven))
+	}
+	// The boundaries that end a slot beginning before the duration, as
+	// far as the run went.
+	slots := min(int(sc.Duration/sc.DecisionInterval), len(balance)-1)
+	var sum float64
+	for _, b := range balance[1 : slots+1] {
+		sum += b
+	}
+	if mean := sum / float64(slots); math.Abs(mean-w.MeanBalance()) > 1e-9 {
+		t.Errorf("mean balance %.12f stepping, %.12f from Run", mean, w.MeanBalance())
+	}
+	if b := w.MeanBalance(); !(b >= 0.5 && b < 1) {
+		t.Errorf("mean balance %v of two sites, want in [1/2, 1) (some imbalance)", b)
+	}
+}
+
+// TestSlottedDeterministic checks that the same seed gives the same
+// records and the same accounting, slot by slot.
+func TestSlottedDeterministic(t *testing.T) {
+	sc := dagScenario(100*sim.Millisecond, ByRank)
+	a, sa, ba := drive(t, sc, 5, policies.GreedyLatency{})
+	b, sb, bb := drive(t, sc, 5, policies.GreedyLatency{})
+	if !reflect.DeepEqual(a, b) || !reflect.DeepEqual(sa, sb) || !reflect.DeepEqual(ba, bb) {
+		t.Fatal("two runs of one seed differ")
+	}
+	c, _, _ := drive(t, sc, 6, policies.GreedyLatency{})
+	if reflect.DeepEqual(a, c) {
+		t.Fatal("two seeds gave the same run")
+	}
+}
+
+// TestSlottedPriority checks the order in which a phone's waiting tasks
+// are decided at a boundary: decreasing priority under "rank", order of
+// arrival under "fifo"; with long slots, many tasks of several jobs wait
+// together, and the two orders differ.
+func TestSlottedPriority(t *testing.T) {
+	for _, prio := range []Priority{ByRank, ByArrival} {
+		t.Run(prio.String(), func(t *testing.T) {
+			sc := dagScenario(500*sim.Millisecond, prio)
+			sc.Phones = 1
+			var obs []policies.Observation
+			run(t, sc, sim.NewStreams(2), seen{&obs})
+			var together, outOfArrival int
+			for k := 1; k < len(obs); k++ {
+				a, b := obs[k-1], obs[k]
+				if a.Now != b.Now {
+					continue
+				}
+				together++
+				if b.Task.ID < a.Task.ID {
+					outOfArrival++
+				}
+				if b.Device.Waiting != a.Device.Waiting-1 {
+					t.Fatalf("at %v s: %d then %d waiting", a.Now, a.Device.Waiting, b.Device.Waiting)
+				}
+				switch {
+				case prio == ByRank && b.Task.Priority > a.Task.Priority:
+					t.Fatalf("at %v s: priority %v decided before %v", a.Now, a.Task.Priority, b.Task.Priority)
+				case prio == ByArrival && b.Task.ID < a.Task.ID:
+					t.Fatalf("at %v s: task %d decided before %d", a.Now, a.Task.ID, b.Task.ID)
+				}
+			}
+			if together < 50 {
+				t.Fatalf("only %d decisions shared a boundary with the one before", together)
+			}
+			if prio == ByRank && outOfArrival == 0 {
+				t.Error("under rank, every boundary's tasks were decided in order of arrival")
+			}
+		})
+	}
+}
+
+// TestSlottedMisuse checks the errors of the stepping API.
+func TestSlottedMisuse(t *testing.T) {
+	sc := testScenario(2, 1, sim.Second)
+	sc.Workloads[0].Arrivals = workloads.Replay{Times: []float64{0.05}}
+	events, err := NewWorld(sc, sim.NewStreams(1), policies.AlwaysLocal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := events.NextSlot(); err == nil || !strings.Contains(err.Error(), "DecisionInterval") {
+		t.Errorf("NextSlot on an event-driven world: %v", err)
+	}
+	sl := *sc
+	sl.DecisionInterval = 100 * sim.Millisecond
+	w, err := NewWorld(&sl, sim.NewStreams(1), policies.AlwaysLocal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // boundaries 0 and 0.1 s
+		if _, err := w.NextSlot(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w.Waiting(0) != 1 || w.Waiting(1) != 1 {
+		t.Fatalf("%d and %d tasks waiting, want 1 each", w.Waiting(0), w.Waiting(1))
+	}
+	for _, c := range []struct {
+		name  string
+		phone int
+		d     policies.Decision
+		want  string
+	}{
+		{"target out of range", 0, policies.Decision{Target: 9}, "target 9 of 3"},
+		{"negative target", 0, policies.Decision{Target: -1}, "target -1"},
+		{"split of a vision task", 0, policies.Decision{Target: 0, Split: true, DecodeTarget: 1}, "LLM requests only"},
+		{"no such phone", 2, policies.Decision{}, "phone 2 of 2"},
+	} {
+		if err := w.DecideWaiting(c.phone, c.d); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error with %q", c.name, err, c.want)
+		}
+	}
+	if w.Waiting(0) != 1 {
+		t.Fatal("a refused decision took the task off the queue")
+	}
+	if err := w.DecideWaiting(0, policies.Decision{Target: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.DecideWaiting(0, policies.Decision{Target: 0}); err == nil || !strings.Contains(err.Error(), "no task waiting") {
+		t.Errorf("deciding for an idle phone: %v", err)
+	}
+	if _, err := w.ObserveWaiting(0); err == nil {
+		t.Error("observing an idle phone's next task: no error")
+	}
+	o, err := w.ObservePhone(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Targets) != 3 || o.Targets[0].Kind != policies.Local || o.Targets[2].Kind != policies.Cloud || o.Task.ID != -1 {
+		t.Errorf("idle observation %+v", o)
+	}
+	if _, err := w.Run("x"); err == nil {
+		t.Error("Run on a world already stepped: no error")
+	}
+}
