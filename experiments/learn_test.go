@@ -171,6 +171,22 @@ select = "best"
 steps = 10
 select = "validation"
 `, `train.select: "validation" is built for the reference environment`},
+		{"unknown algorithm", `environment = "reference"
+policies = ["sac", "greedy-w"]
+[reference]
+[train]
+steps = 10
+algorithm = "ppo"
+`, `train.algorithm: must be "sac" or "maddpg", got "ppo"`},
+		{"maddpg on the reference environment", `environment = "reference"
+policies = ["greedy-w"]
+[reference]
+[train]
+steps = 10
+algorithm = "maddpg"
+`, `train.algorithm: "maddpg" trains the phones of a mecsim world`},
+		{"unknown ablation", strings.Replace(slottedDAGWorld, `ablations = ["no-comm"]`, `ablations = ["no-lstm", "no-critic"]`, 1), `train.ablations[1]: unknown ablation "no-critic"`},
+		{"bad maddpg weights", strings.Replace(slottedDAGWorld, "hidden = 8", "hidden = 8\nweights = [1, 1]", 1), "train.maddpg: weights: want 3"},
 		{"wrong type", `environment = "reference"
 policies = ["greedy-w"]
 [reference]
@@ -218,5 +234,97 @@ func TestSelectionResume(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ValidationFile), []byte("step,score,hv_e1\n100,0.5,0.4\n"), 0o644)
 	if err := (&selection{systems: make([]validationSystem, 2)}).resume(dir, 300); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("a row of 3 fields for 2 systems: %v", err)
+	}
+}
+
+// slottedDAGWorld is a small slotted world of phones with DAG jobs, for
+// multi-agent training.
+const slottedDAGWorld = `
+name = "slots"
+seed = 4
+duration = "6s"
+policies = ["local", "edge-nearest", "cloud"]
+decision_interval = "200ms"
+
+[phones]
+count = 3
+processor = "sd8gen3-cpu"
+
+[[edge]]
+x_m = 500.0
+y_m = 500.0
+
+[[workload]]
+kind       = "dag"
+rate       = 0.5
+deadline   = "4s"
+layers     = 3
+width      = [1, 2]
+fan_out    = [1, 2]
+ops        = [1e9, 5e9]
+edge_bytes = [1e4, 1e5]
+job_input  = [1e5, 1e5]
+job_output = [1e3, 1e3]
+
+[train]
+algorithm = "maddpg"
+steps = 60
+episode = "2s"
+eval_episodes = 2
+ablations = ["no-comm"]
+
+[train.maddpg]
+lstm = true
+comm = true
+hidden = 8
+batch = 8
+warmup = 20
+lstm_size = 4
+message = 2
+comm_hidden = 3
+`
+
+// TestTrainMADDPGOnASlottedWorld: multi-agent training writes its
+// folder, evaluates the agents, the ablation and the baselines on the
+// same seeds, and the same file and seed give the same results.
+func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parseText(t, env, slottedDAGWorld)
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	out, err := env.Train(c, a, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var methods []string
+	for _, r := range out.MARL.Evaluation {
+		methods = append(methods, r.Policy)
+		if r.Jobs == 0 || !(r.Latency > 0) {
+			t.Errorf("%s: %d jobs, mean latency %v", r.Policy, r.Jobs, r.Latency)
+		}
+	}
+	if want := "maddpg maddpg-no-comm local edge-nearest cloud"; strings.Join(methods, " ") != want {
+		t.Errorf("evaluated %v, want %s", methods, want)
+	}
+	// Every method saw the same jobs.
+	for _, r := range out.MARL.Evaluation[1:] {
+		if r.Jobs != out.MARL.Evaluation[0].Jobs {
+			t.Errorf("%s saw %d jobs, maddpg %d", r.Policy, r.Jobs, out.MARL.Evaluation[0].Jobs)
+		}
+	}
+	if out.MARL.Updates == 0 {
+		t.Error("no updates")
+	}
+	if _, err := env.Train(parseText(t, env, slottedDAGWorld), b, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{CheckpointFile, CurveFile, EvalFile, TrainSummary, "ablation-no-comm/" + CheckpointFile} {
+		x, errX := os.ReadFile(filepath.Join(a, name))
+		y, errY := os.ReadFile(filepath.Join(b, name))
+		if errX != nil || errY != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two runs of one file and seed (%v, %v)", name, errX, errY)
+		}
 	}
 }

@@ -25,6 +25,10 @@ type MultiOptions struct {
 	// EnergyScale divides a phone's energy (J) in the energy reward; zero
 	// means 1 J.
 	EnergyScale float64
+	// Drain ends an episode when the world has drained (no task arrives
+	// any more and every task has ended) instead of at Episode, so that
+	// Results holds every task's record: for evaluation.
+	Drain bool
 }
 
 // MultiEnv is a slotted mecsim world as an rl.MultiEnv: each phone is an
@@ -175,7 +179,8 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 			}
 		}
 	}
-	if _, err := w.NextSlot(); err != nil {
+	more, err := w.NextSlot()
+	if err != nil {
 		m.err = fmt.Errorf("multi-agent environment: %w", err)
 		return false, false, m.err
 	}
@@ -188,21 +193,64 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 		r[rl.MultiBalance] = balance
 	}
 	m.over = w.Boundary() >= m.end
+	if m.opt.Drain {
+		m.over = !more
+	}
 	return false, m.over, nil
+}
+
+// add counts one seed's records and mean balance into the row, and
+// returns how many of the tasks ran.
+func (row *SlottedEval) add(tasks []results.Task, balance float64) int {
+	ran := 0
+	for _, r := range tasks {
+		row.Jobs++
+		row.Energy += r.Energy
+		if r.Status != results.StatusOK {
+			row.Refused++
+			continue
+		}
+		ran++
+		row.Latency += r.Latency
+	}
+	row.Balance += balance
+	return ran
+}
+
+// finish turns the sums into means.
+func (row *SlottedEval) finish(ran, seeds int) {
+	if ran > 0 {
+		row.Latency /= float64(ran)
+	}
+	if row.Jobs > 0 {
+		row.Energy /= float64(row.Jobs)
+	}
+	row.Balance /= float64(seeds)
+}
+
+// Results returns, after an episode of a MultiEnv with Drain, every
+// task's record (policyName in each) and the edge sites' mean load
+// balance over the episode.
+func (m *MultiEnv) Results(policyName string) ([]results.Task, float64, error) {
+	if m.world == nil {
+		return nil, 0, errors.New("multi-agent environment: no episode")
+	}
+	tasks, err := m.world.Results(policyName)
+	return tasks, m.world.MeanBalance(), err
 }
 
 // SlottedEval is one policy's outcome on a slotted world over a list of
 // seeds, all policies seeing the same tasks (common random numbers).
 type SlottedEval struct {
-	Policy  string
-	Jobs    int     // tasks and DAG jobs over all seeds, each counted once
-	Refused int     // of those, the ones that did not run
-	Latency float64 // mean latency of the jobs that ran, s
-	Energy  float64 // mean phone energy per job, J
+	Policy  string  `json:"method"`
+	Jobs    int     `json:"jobs"`           // tasks and DAG jobs over all seeds, each counted once
+	Refused int     `json:"refused"`        // of those, the ones that did not run
+	Latency float64 `json:"mean_latency_s"` // mean latency of the jobs that ran, s
+	Energy  float64 `json:"mean_energy_j"`  // mean phone energy per job, J
 	// Balance is the mean over the seeds of the edge sites' load balance
 	// (Jain's index, mec.World.MeanBalance) at the boundaries of the
 	// slots that begin before the config's duration.
-	Balance float64
+	Balance float64 `json:"balance"`
 }
 
 // EvaluateSlotted runs each named policy of the registry (with the
@@ -241,25 +289,9 @@ func (e Env) EvaluateSlotted(c *Config, names []string, seeds []uint64) ([]Slott
 			if err != nil {
 				return nil, fmt.Errorf("policy %s, seed %d: %w", name, seed, err)
 			}
-			for _, r := range tasks {
-				row.Jobs++
-				row.Energy += r.Energy
-				if r.Status != results.StatusOK {
-					row.Refused++
-					continue
-				}
-				ran++
-				row.Latency += r.Latency
-			}
-			row.Balance += w.MeanBalance()
+			ran += row.add(tasks, w.MeanBalance())
 		}
-		if ran > 0 {
-			row.Latency /= float64(ran)
-		}
-		if row.Jobs > 0 {
-			row.Energy /= float64(row.Jobs)
-		}
-		row.Balance /= float64(len(seeds))
+		row.finish(ran, len(seeds))
 		out = append(out, row)
 	}
 	return out, nil

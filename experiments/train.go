@@ -37,6 +37,9 @@ type TrainOptions struct {
 	Resume   bool              // continue the run in the folder from its checkpoint
 	Progress func(rl.Progress) // after every episode
 	Workers  int               // parallel evaluations; 0 means GOMAXPROCS
+	// MARLProgress is Progress for algorithm = "maddpg", after every
+	// episode of each variant (the agents, then each ablation).
+	MARLProgress func(variant string, p rl.MARLProgress)
 }
 
 // TrainOutcome is a finished training run and its evaluation.
@@ -61,6 +64,13 @@ type TrainOutcome struct {
 	// StepsThisRun is the number of steps this invocation took (all of
 	// them, unless it resumed a run).
 	StepsThisRun int
+
+	// Under algorithm = "maddpg": the agents' learning curve, the
+	// evaluation of every variant and baseline, and each variant's
+	// training time in this invocation.
+	MARLCurve   []rl.MARLCurvePoint
+	MARL        *MARLTrainResult
+	VariantWall []VariantTiming
 }
 
 // TrainResult is summary.json of a training folder.
@@ -114,6 +124,9 @@ func (e Env) Train(c *Config, dir string, opt TrainOptions) (*TrainOutcome, erro
 		return nil, InputErrors{{Key: "train", Msg: "mecsim train needs a [train] table"}}
 	}
 	t := c.Train
+	if t.Algorithm == AlgorithmMADDPG {
+		return e.trainMARL(c, dir, opt)
+	}
 	newEnv, err := e.trainingEnv(c)
 	if err != nil {
 		return nil, err

@@ -44,10 +44,13 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-o %s: the training folder would hold the experiment file %s", dir, path)
 	}
 	bar := newTrainProgress(stderr)
-	outcome, err := env.Train(cfg, dir, experiments.TrainOptions{Resume: *resume != "", Progress: bar.update})
+	outcome, err := env.Train(cfg, dir, experiments.TrainOptions{Resume: *resume != "", Progress: bar.update, MARLProgress: bar.updateMARL})
 	bar.done()
 	if err != nil {
 		return err
+	}
+	if outcome.MARL != nil {
+		return reportMARL(stdout, dir, outcome)
 	}
 	figures := filepath.Join(dir, "figures")
 	steps := make([]float64, len(outcome.Curve))
@@ -128,6 +131,8 @@ type trainProgress struct {
 	shown bool
 	last  time.Time
 	tenth int
+	// variant is the multi-agent variant being trained.
+	variant string
 }
 
 func newTrainProgress(stderr io.Writer) *trainProgress {
@@ -139,17 +144,29 @@ func newTrainProgress(stderr io.Writer) *trainProgress {
 }
 
 func (p *trainProgress) update(pr rl.Progress) {
-	line := fmt.Sprintf("step %d/%d  episode %d  return %.3f  critic %.4g  actor %.4g  α %.4f  %.0f steps/s",
-		pr.Step, pr.Steps, pr.Last.Episode+1, pr.Last.Return, pr.Last.CriticLoss, pr.Last.ActorLoss, pr.Last.Alpha, pr.StepsPerSecond)
+	p.show(fmt.Sprintf("step %d/%d  episode %d  return %.3f  critic %.4g  actor %.4g  α %.4f  %.0f steps/s",
+		pr.Step, pr.Steps, pr.Last.Episode+1, pr.Last.Return, pr.Last.CriticLoss, pr.Last.ActorLoss, pr.Last.Alpha, pr.StepsPerSecond), pr.Step, pr.Steps)
+}
+
+func (p *trainProgress) updateMARL(variant string, pr rl.MARLProgress) {
+	if variant != p.variant {
+		p.done()
+		p.variant, p.tenth, p.shown = variant, 0, false
+	}
+	p.show(fmt.Sprintf("%s: step %d/%d  episode %d  return %.3f  critic %.4g  actor %.4g  noise %.3f  %.0f steps/s",
+		variant, pr.Step, pr.Steps, pr.Last.Episode+1, pr.Last.Return, pr.Last.CriticLoss, pr.Last.ActorLoss, pr.Last.Noise, pr.StepsPerSecond), pr.Step, pr.Steps)
+}
+
+func (p *trainProgress) show(line string, step, steps int) {
 	if p.tty {
-		if time.Since(p.last) < 200*time.Millisecond && pr.Step < pr.Steps {
+		if time.Since(p.last) < 200*time.Millisecond && step < steps {
 			return
 		}
 		p.last, p.shown = time.Now(), true
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
 		return
 	}
-	if tenth := 10 * pr.Step / max(pr.Steps, 1); tenth > p.tenth {
+	if tenth := 10 * step / max(steps, 1); tenth > p.tenth {
 		p.tenth = tenth
 		fmt.Fprintln(p.w, line)
 	}
@@ -159,4 +176,28 @@ func (p *trainProgress) done() {
 	if p.shown {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// reportMARL draws the agents' learning curve and prints the evaluation
+// of the agents, their ablations and the baselines.
+func reportMARL(stdout io.Writer, dir string, outcome *experiments.TrainOutcome) error {
+	steps := make([]float64, len(outcome.MARLCurve))
+	returns := make([]float64, len(outcome.MARLCurve))
+	for i, p := range outcome.MARLCurve {
+		steps[i], returns[i] = float64(p.Step), p.Return
+	}
+	if err := plots.WriteLearningCurve(filepath.Join(dir, "figures"), steps, returns, 20); err != nil {
+		return err
+	}
+	r := outcome.MARL
+	fmt.Fprintf(stdout, "trained %s: %d steps, %d episodes, %d updates\n", r.Name, r.Steps, r.Episodes, r.Updates)
+	for _, v := range outcome.VariantWall {
+		fmt.Fprintf(stdout, "  %-22s this run took %d steps in %.1fs\n", v.Name, v.Steps, v.WallSeconds)
+	}
+	fmt.Fprintf(stdout, "\n%-22s %7s %8s %14s %13s %8s\n", "method", "jobs", "refused", "latency (ms)", "energy (mJ)", "balance")
+	for _, e := range r.Evaluation {
+		fmt.Fprintf(stdout, "%-22s %7d %8d %14.1f %13.1f %8.4f\n", e.Policy, e.Jobs, e.Refused, e.Latency*1e3, e.Energy*1e3, e.Balance)
+	}
+	fmt.Fprintf(stdout, "\nwrote %s\n", dir)
+	return nil
 }

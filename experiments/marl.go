@@ -1,0 +1,286 @@
+package experiments
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/mecsim/mecsim/results"
+	"github.com/mecsim/mecsim/rl"
+	"github.com/mecsim/mecsim/sim"
+)
+
+// A multi-agent training folder holds, besides checkpoint, config.toml,
+// curve.csv, summary.json and timing.json, the evaluation table eval.csv
+// (one row per method: the trained agents, each ablation, each baseline)
+// and a folder ablation-NAME per ablation with its own checkpoint and
+// curve.
+
+// MARLTrainResult is summary.json of a multi-agent training folder.
+type MARLTrainResult struct {
+	Name     string `json:"name"`
+	Steps    int    `json:"steps"`
+	Episodes int    `json:"episodes"`
+	Updates  int    `json:"updates"`
+	// Evaluation holds one row per method on the same seeds (common random
+	// numbers), each episode the whole duration of the file, drained: the
+	// trained agents ("maddpg"), each ablation ("maddpg-no-lstm", …) and
+	// the file's policies.
+	Evaluation []SlottedEval `json:"evaluation"`
+	// WallSeconds is each variant's training time in this invocation.
+	WallSeconds map[string]float64 `json:"-"`
+}
+
+// marlVariant is one multi-agent training: the configured agents or an
+// ablation.
+type marlVariant struct {
+	name string
+	dir  string
+	cfg  *Config
+}
+
+func (e Env) marlVariants(c *Config, dir string) ([]marlVariant, error) {
+	vs := []marlVariant{{name: AlgorithmMADDPG, dir: dir, cfg: c}}
+	for _, a := range c.Train.Ablations {
+		vc := *c
+		t := *c.Train
+		t.Ablations = nil
+		vc.Train = &t
+		switch a {
+		case "no-lstm":
+			t.MADDPG.LSTM = false
+		case "no-comm":
+			t.MADDPG.Comm = false
+		case "independent":
+			t.MADDPG.Critic = rl.CriticIndependent
+		case "fifo":
+			vc.Priority = "fifo"
+		default:
+			return nil, fmt.Errorf("unknown ablation %q", a)
+		}
+		vs = append(vs, marlVariant{name: AlgorithmMADDPG + "-" + a, dir: filepath.Join(dir, "ablation-"+a), cfg: &vc})
+	}
+	return vs, nil
+}
+
+// trainMARL trains the phones of c's slotted world as MADDPG agents (and
+// each ablation), then evaluates them against c's policies.
+func (e Env) trainMARL(c *Config, dir string, opt TrainOptions) (*TrainOutcome, error) {
+	vs, err := e.marlVariants(c, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := &TrainOutcome{Config: c}
+	res := MARLTrainResult{Name: c.Name}
+	seeds := make([]uint64, c.Train.EvalEpisodes)
+	evalSeed := sim.NewStreams(c.Seed).Derive("evaluation").Seed()
+	for i := range seeds {
+		seeds[i] = rl.EvalSeed(evalSeed, i)
+	}
+	for i, v := range vs {
+		tr, wall, steps, err := e.trainMARLRun(v, opt)
+		if err != nil {
+			if i > 0 {
+				return nil, fmt.Errorf("ablation %s: %w", v.name, err)
+			}
+			return nil, err
+		}
+		if i == 0 {
+			out.MARLCurve, out.WallSeconds, out.StepsThisRun = tr.Curve, wall, steps
+			res.Steps, res.Episodes, res.Updates = tr.Step, tr.Episode, tr.Agent.Updates
+		}
+		out.VariantWall = append(out.VariantWall, VariantTiming{Name: v.name, WallSeconds: wall, Steps: steps})
+		row, err := e.evaluateMARL(v.cfg, tr.Agent, v.name, seeds)
+		if err != nil {
+			return nil, fmt.Errorf("evaluating %s: %w", v.name, err)
+		}
+		res.Evaluation = append(res.Evaluation, row)
+	}
+	base, err := e.EvaluateSlotted(c, c.Policies, seeds)
+	if err != nil {
+		return nil, err
+	}
+	res.Evaluation = append(res.Evaluation, base...)
+	out.MARL = &res
+	if err := results.WriteFileAtomic(filepath.Join(dir, EvalFile), func(w io.Writer) error { return writeSlotted(w, res.Evaluation) }); err != nil {
+		return nil, err
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, TrainSummary), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}); err != nil {
+		return nil, err
+	}
+	timing := map[string]float64{}
+	for _, v := range out.VariantWall {
+		timing[v.Name+"_wall_seconds"] = v.WallSeconds
+		timing[v.Name+"_steps_this_run"] = float64(v.Steps)
+	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, TimingFile), func(w io.Writer) error {
+		return json.NewEncoder(w).Encode(timing)
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// VariantTiming is one variant's training time in this invocation.
+type VariantTiming struct {
+	Name        string
+	WallSeconds float64
+	Steps       int
+}
+
+// multiEnv returns c's multi-agent environment for training or, with
+// drain, for evaluation over the whole duration.
+func (e Env) multiEnv(c *Config, drain bool) (*MultiEnv, error) {
+	t := c.Train
+	opt := MultiOptions{Episode: t.Episode, LatencyScale: t.LatencyScale, EnergyScale: t.EnergyScale, Drain: drain}
+	if drain {
+		opt.Episode = c.Duration
+	}
+	return e.NewMultiEnv(c, opt)
+}
+
+// trainMARLRun trains one variant in its folder, resuming it when asked
+// and a checkpoint is there.
+func (e Env) trainMARLRun(v marlVariant, opt TrainOptions) (*rl.MARLTrainer, float64, int, error) {
+	c, t := v.cfg, v.cfg.Train
+	env, err := e.multiEnv(c, false)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	ckpt := filepath.Join(v.dir, CheckpointFile)
+	var tr *rl.MARLTrainer
+	_, statErr := os.Stat(ckpt)
+	switch {
+	case opt.Resume && statErr == nil:
+		if tr, err = rl.LoadMARLTrainer(ckpt, env, t.Steps); err != nil {
+			return nil, 0, 0, err
+		}
+	case statErr == nil:
+		return nil, 0, 0, fmt.Errorf("%s holds a training run already: continue it with --resume, or write to another folder", v.dir)
+	case !errors.Is(statErr, fs.ErrNotExist):
+		return nil, 0, 0, statErr
+	default:
+		if err := results.OpenLiveFolder(v.dir); err != nil {
+			return nil, 0, 0, err
+		}
+		if err := results.WriteFileAtomic(filepath.Join(v.dir, "config.toml"), c.WriteTOML); err != nil {
+			return nil, 0, 0, err
+		}
+		agents, obs, actions := env.Shape()
+		m, err := rl.NewMADDPG(t.MADDPG, agents, obs, actions, rlStreams(c.Seed))
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if tr, err = rl.NewMARLTrainer(m, env, c.Seed, t.Steps); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	save := func(tr *rl.MARLTrainer) error {
+		if err := tr.Save(ckpt); err != nil {
+			return err
+		}
+		return results.WriteFileAtomic(filepath.Join(v.dir, CurveFile), func(w io.Writer) error { return writeMARLCurve(w, tr.Curve) })
+	}
+	next := (tr.Step/t.CheckpointEvery + 1) * t.CheckpointEvery
+	start, step0 := time.Now(), tr.Step
+	var progress func(rl.MARLProgress)
+	if opt.MARLProgress != nil {
+		progress = func(p rl.MARLProgress) { opt.MARLProgress(v.name, p) }
+	}
+	err = tr.Run(func(tr *rl.MARLTrainer) error {
+		if tr.Step >= next && !tr.Done() {
+			next = (tr.Step/t.CheckpointEvery + 1) * t.CheckpointEvery
+			return save(tr)
+		}
+		return nil
+	}, progress)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	wall := time.Since(start).Seconds()
+	if err := save(tr); err != nil {
+		return nil, 0, 0, err
+	}
+	return tr, wall, tr.Step - step0, nil
+}
+
+// evaluateMARL runs the agents greedily on c's slotted world for each
+// seed, over the whole duration until every task has ended, and
+// summarises their tasks as EvaluateSlotted does for a policy.
+func (e Env) evaluateMARL(c *Config, m *rl.MADDPG, name string, seeds []uint64) (SlottedEval, error) {
+	row := SlottedEval{Policy: name}
+	env, err := e.multiEnv(c, true)
+	if err != nil {
+		return row, err
+	}
+	n, o, k := env.Shape()
+	obs, mask := make([]float64, n*o), make([]bool, n*k)
+	actions, rewards := make([]int, n), make([]float64, n*rl.MultiObjectives)
+	ran := 0
+	for _, seed := range seeds {
+		env.Reset(seed)
+		m.ResetState()
+		for {
+			if err := env.Observe(obs, mask); err != nil {
+				return row, err
+			}
+			if err := m.Act(obs, mask, false, actions); err != nil {
+				return row, err
+			}
+			_, over, err := env.Step(actions, rewards)
+			if err != nil {
+				return row, err
+			}
+			if over {
+				break
+			}
+		}
+		tasks, balance, err := env.Results(name)
+		if err != nil {
+			return row, err
+		}
+		ran += row.add(tasks, balance)
+	}
+	row.finish(ran, len(seeds))
+	return row, nil
+}
+
+func writeMARLCurve(w io.Writer, curve []rl.MARLCurvePoint) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"step", "episode", "return", "delay_return", "energy_return", "balance_return", "length", "critic_loss", "actor_loss", "noise"})
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	for _, p := range curve {
+		cw.Write([]string{strconv.Itoa(p.Step), strconv.Itoa(p.Episode), f(p.Return), f(p.Delay), f(p.Energy), f(p.Balance),
+			strconv.Itoa(p.Length), f(p.CriticLoss), f(p.ActorLoss), f(p.Noise)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeSlotted(w io.Writer, rows []SlottedEval) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"method", "jobs", "refused", "mean_latency_s", "mean_energy_j", "balance"})
+	f := func(x float64) string {
+		if math.IsNaN(x) {
+			return ""
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	for _, r := range rows {
+		cw.Write([]string{r.Policy, strconv.Itoa(r.Jobs), strconv.Itoa(r.Refused), f(r.Latency), f(r.Energy), f(r.Balance)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
