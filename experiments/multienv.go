@@ -39,8 +39,8 @@ type MultiOptions struct {
 // applies to all the phone's waiting tasks of the slot, in priority
 // order. The rewards of a step are each phone's −(in-system integral over
 // the slot)/LatencyScale and −(energy of its tasks in the slot)/
-// EnergyScale, and the edge sites' load balance at the slot's end
-// (Jain's index, the same for every phone). Episodes are truncated, never
+// EnergyScale, and the edge sites' load balance over the slot as Jain's
+// index − 1 (0 when balanced, below when not; the same for every phone). Episodes are truncated, never
 // terminated: tasks in flight at the end are left unfinished.
 type MultiEnv struct {
 	sc    *mec.Scenario
@@ -190,7 +190,7 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 		r := rewards[i*rl.MultiObjectives : (i+1)*rl.MultiObjectives]
 		r[rl.MultiDelay] = -s.InSystem / m.opt.LatencyScale
 		r[rl.MultiEnergy] = -s.Energy / m.opt.EnergyScale
-		r[rl.MultiBalance] = balance
+		r[rl.MultiBalance] = balance - 1 // 0 when balanced, never positive
 	}
 	m.over = w.Boundary() >= m.end
 	if m.opt.Drain {

@@ -144,7 +144,7 @@ func TestMultiEnvShapeAndEpisode(t *testing.T) {
 		}
 		for i := range n {
 			r := rewards[s][i*rl.MultiObjectives : (i+1)*rl.MultiObjectives]
-			if r[rl.MultiDelay] > 0 || r[rl.MultiEnergy] > 0 || !(r[rl.MultiBalance] >= 0.5 && r[rl.MultiBalance] <= 1) {
+			if r[rl.MultiDelay] > 0 || r[rl.MultiEnergy] > 0 || !(r[rl.MultiBalance] >= -0.5 && r[rl.MultiBalance] <= 0) {
 				t.Fatalf("step %d: phone %d rewards %v", s, i, r)
 			}
 			if r[rl.MultiBalance] != rewards[s][rl.MultiBalance] {
@@ -204,7 +204,7 @@ func TestMultiEnvLocalRewards(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range n {
-			if r[i*rl.MultiObjectives+rl.MultiBalance] != 1 {
+			if r[i*rl.MultiObjectives+rl.MultiBalance] != 0 {
 				t.Fatalf("balance %v with no edge load", r[i*rl.MultiObjectives+rl.MultiBalance])
 			}
 			in := -2 * r[i*rl.MultiObjectives+rl.MultiDelay]

@@ -62,6 +62,10 @@ type MADDPGConfig struct {
 	Message    int  `toml:"message"`     // message length
 	CommHidden int  `toml:"comm_hidden"` // recurrent width per direction
 	// Weights scalarise the reward vector (delay, energy, load balance).
+	// The default weighs load balance by 0.1: in a mecsim world its
+	// utility (Jain's index − 1, down to −2/3 for three sites) is larger
+	// per slot than a phone's mean number of jobs in the system, and at
+	// full weight it would teach the phones to keep the edge idle.
 	Weights []float64 `toml:"weights"`
 }
 
@@ -78,7 +82,7 @@ func DefaultMADDPG() MADDPGConfig {
 		Batch: 128, Buffer: 20000, Warmup: 1000, UpdateEvery: 1, Temperature: 1,
 		NoiseStart: 1, NoiseEnd: 0.1, NoiseSteps: 10000, LogitReg: 0.01,
 		Critic: CriticCentralised, AgentsPerUpdate: 16, LSTMSize: 32, Message: 8, CommHidden: 16,
-		Weights: []float64{1, 1, 1},
+		Weights: []float64{1, 1, 0.1},
 	}
 }
 
