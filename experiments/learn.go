@@ -23,6 +23,10 @@ const (
 // "sac:runs/x/checkpoint".
 const agentPrefix = "sac:"
 
+// marlPrefix starts a policy name that is a checkpoint of MADDPG agents,
+// which act together at the boundaries of a slotted world.
+const marlPrefix = "maddpg:"
+
 // Reference configures the GMORL reference environment (package refenv);
 // keys left out keep the reference preset's values.
 type Reference struct {

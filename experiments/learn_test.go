@@ -2,10 +2,14 @@ package experiments
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mecsim/mecsim/rl"
+	"github.com/mecsim/mecsim/sim"
 )
 
 // worldWithTwoProcessors is a small mecsim world whose phones have a CPU
@@ -319,6 +323,28 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 	}
 	if _, err := env.Train(parseText(t, env, slottedDAGWorld), b, TrainOptions{}); err != nil {
 		t.Fatal(err)
+	}
+	// The agents by path: the same evaluation from the checkpoint, and a
+	// run of a file naming them beside a baseline.
+	byPath := strings.Replace(slottedDAGWorld, `policies = ["local", "edge-nearest", "cloud"]`,
+		fmt.Sprintf(`policies = ["maddpg:%s", "local"]`, filepath.Join(a, CheckpointFile)), 1)
+	pc := parseText(t, env, byPath)
+	seeds := []uint64{rl.EvalSeed(sim.NewStreams(pc.Seed).Derive("evaluation").Seed(), 0), rl.EvalSeed(sim.NewStreams(pc.Seed).Derive("evaluation").Seed(), 1)}
+	rows, err := env.EvaluateSlotted(pc, pc.Policies[:1], seeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := rows[0], out.MARL.Evaluation[0]
+	got.Policy = want.Policy
+	if got != want {
+		t.Errorf("agents by path: %+v; the training's evaluation: %+v", got, want)
+	}
+	run, err := env.Run(pc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := run.Summary.Policies[0]; s.Policy != pc.Policies[0] || s.Tasks == 0 {
+		t.Errorf("run with the agents by path: %+v", s)
 	}
 	for _, name := range []string{CheckpointFile, CurveFile, EvalFile, TrainSummary, "ablation-no-comm/" + CheckpointFile} {
 		x, errX := os.ReadFile(filepath.Join(a, name))

@@ -207,6 +207,15 @@ func (c *Config) Validate(known Known) error {
 			}
 			continue
 		}
+		if path, ok := strings.CutPrefix(p, marlPrefix); ok && c.Environment != EnvReference {
+			switch {
+			case path == "":
+				v.add(key, "%q needs the path of a checkpoint after the colon, such as \"maddpg:runs/x/checkpoint\"", p)
+			case c.DecisionInterval <= 0:
+				v.add(key, "MADDPG agents act together at slot boundaries: set decision_interval")
+			}
+			continue
+		}
 		if p == "sac" && c.Train == nil {
 			v.add(key, "the policy \"sac\" is the agent this file trains: add a [train] table, or name a trained one as \"sac:runs/x/checkpoint\"")
 			continue

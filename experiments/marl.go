@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mecsim/mecsim/mec"
 	"github.com/mecsim/mecsim/results"
 	"github.com/mecsim/mecsim/rl"
 	"github.com/mecsim/mecsim/sim"
@@ -225,36 +226,71 @@ func (e Env) evaluateMARL(c *Config, m *rl.MADDPG, name string, seeds []uint64) 
 	if err != nil {
 		return row, err
 	}
+	for _, seed := range seeds {
+		if _, err := playMARL(env, m, seed, name, &row); err != nil {
+			return row, err
+		}
+	}
+	row.finish(row.ran, len(seeds))
+	return row, nil
+}
+
+// runMARLAgents runs MADDPG agents read from the checkpoint at path on a
+// slotted world of sc until every task has ended: the policy
+// "maddpg:PATH".
+func runMARLAgents(sc *mec.Scenario, streams sim.Streams, path, name string) ([]results.Task, error) {
+	m, err := rl.LoadMADDPG(path)
+	if err != nil {
+		return nil, err
+	}
+	env, err := agentsEnv(sc, m, path)
+	if err != nil {
+		return nil, err
+	}
+	var row SlottedEval
+	return playMARL(env, m, streams.Seed(), name, &row)
+}
+
+// agentsEnv returns sc's slotted world, drained, for agents read from
+// path, checking that it is the shape they were trained on.
+func agentsEnv(sc *mec.Scenario, m *rl.MADDPG, path string) (*MultiEnv, error) {
+	env := &MultiEnv{sc: sc, space: SpaceOf(sc), opt: MultiOptions{LatencyScale: 1, EnergyScale: 1, Drain: true}, end: sc.Duration}
+	if n, o, k := env.Shape(); n != m.Agents || o != m.Obs || k != m.Actions {
+		return nil, fmt.Errorf("%s: agents trained for %d phones, observations of %d values and %d targets; this world has %d, %d, %d",
+			path, m.Agents, m.Obs, m.Actions, n, o, k)
+	}
+	return env, nil
+}
+
+// playMARL plays one greedy, drained episode of the agents on env with
+// seed and returns its records, counting them into row.
+func playMARL(env *MultiEnv, m *rl.MADDPG, seed uint64, name string, row *SlottedEval) ([]results.Task, error) {
 	n, o, k := env.Shape()
 	obs, mask := make([]float64, n*o), make([]bool, n*k)
 	actions, rewards := make([]int, n), make([]float64, n*rl.MultiObjectives)
-	ran := 0
-	for _, seed := range seeds {
-		env.Reset(seed)
-		m.ResetState()
-		for {
-			if err := env.Observe(obs, mask); err != nil {
-				return row, err
-			}
-			if err := m.Act(obs, mask, false, actions); err != nil {
-				return row, err
-			}
-			_, over, err := env.Step(actions, rewards)
-			if err != nil {
-				return row, err
-			}
-			if over {
-				break
-			}
+	env.Reset(seed)
+	m.ResetState()
+	for {
+		if err := env.Observe(obs, mask); err != nil {
+			return nil, err
 		}
-		tasks, balance, err := env.Results(name)
+		if err := m.Act(obs, mask, false, actions); err != nil {
+			return nil, err
+		}
+		_, over, err := env.Step(actions, rewards)
 		if err != nil {
-			return row, err
+			return nil, err
 		}
-		ran += row.add(tasks, balance)
+		if over {
+			break
+		}
 	}
-	row.finish(ran, len(seeds))
-	return row, nil
+	tasks, balance, err := env.Results(name)
+	if err != nil {
+		return nil, err
+	}
+	row.ran += row.add(tasks, balance)
+	return tasks, nil
 }
 
 func writeMARLCurve(w io.Writer, curve []rl.MARLCurvePoint) error {

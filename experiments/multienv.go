@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mecsim/mecsim/mec"
@@ -251,6 +252,8 @@ type SlottedEval struct {
 	// (Jain's index, mec.World.MeanBalance) at the boundaries of the
 	// slots that begin before the config's duration.
 	Balance float64 `json:"balance"`
+
+	ran int // jobs that ran, while counting
 }
 
 // EvaluateSlotted runs each named policy of the registry (with the
@@ -274,6 +277,24 @@ func (e Env) EvaluateSlotted(c *Config, names []string, seeds []uint64) ([]Slott
 	out := make([]SlottedEval, 0, len(names))
 	for _, name := range names {
 		row := SlottedEval{Policy: name}
+		if path, ok := strings.CutPrefix(name, marlPrefix); ok {
+			m, err := rl.LoadMADDPG(path)
+			if err != nil {
+				return nil, fmt.Errorf("policy %q: %w", name, err)
+			}
+			env, err := agentsEnv(sc, m, path)
+			if err != nil {
+				return nil, fmt.Errorf("policy %q: %w", name, err)
+			}
+			for _, seed := range seeds {
+				if _, err := playMARL(env, m, seed, name, &row); err != nil {
+					return nil, fmt.Errorf("policy %q, seed %d: %w", name, seed, err)
+				}
+			}
+			row.finish(row.ran, len(seeds))
+			out = append(out, row)
+			continue
+		}
 		var ran int
 		for _, seed := range seeds {
 			streams := sim.NewStreams(seed)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/mecsim/mecsim/d2d"
@@ -346,6 +347,9 @@ func (e Env) runOne(c *Config, opt Options) (*Outcome, error) {
 const oracleRuns = 100000
 
 func (e Env) runPolicy(sc *mec.Scenario, streams sim.Streams, name string, progress func(sim.Time)) ([]results.Task, error) {
+	if path, ok := strings.CutPrefix(name, marlPrefix); ok {
+		return runMARLAgents(sc, streams, path, name)
+	}
 	var p policies.Policy
 	var err error
 	if name == "oracle" {
