@@ -10,6 +10,7 @@ import (
 
 	"github.com/mecsim/mecsim/mec"
 	"github.com/mecsim/mecsim/rl"
+	"github.com/mecsim/mecsim/sim"
 )
 
 // multiSrc is a small slotted scenario: phones with DAG jobs, two edge
@@ -407,4 +408,52 @@ func BenchmarkMultiEnvStep(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 		})
 	}
+}
+
+// BenchmarkMADDPGTraining is the scaling run: MADDPG training steps per
+// second (observe, act, step the world, store, and an update every 4
+// steps as in maddpg-dag.toml) on a slotted world of 10, 50 and 200
+// phones, with one shared actor and critic, the LSTM and the channel.
+//
+//	go test -run XXX -bench MADDPGTraining -benchtime 200x ./experiments
+func BenchmarkMADDPGTraining(b *testing.B) {
+	for _, phones := range []int{10, 50, 200} {
+		b.Run(fmt.Sprintf("phones=%d", phones), func(b *testing.B) {
+			env, c := multiConfig(b, phones)
+			c.Duration = time.Hour
+			m, err := env.NewMultiEnv(c, MultiOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, ol, na := m.Shape()
+			cfg := rl.DefaultMADDPG()
+			cfg.Share, cfg.LSTM, cfg.Comm, cfg.UpdateEvery, cfg.Warmup, cfg.Buffer = true, true, true, 4, 0, 1000
+			agents, err := rl.NewMADDPG(cfg, n, ol, na, sim.NewStreams(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr, err := rl.NewMARLTrainer(agents, m, 1, 1<<30)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// Fill a batch's worth of transitions first.
+			for tr.Step < cfg.Batch {
+				if err := trainStep(tr); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				if err := trainStep(tr); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}
+
+func trainStep(tr *rl.MARLTrainer) error {
+	_, err := tr.TrainStep()
+	return err
 }

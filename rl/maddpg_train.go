@@ -44,6 +44,8 @@ type MARLTrainer struct {
 	rewards     []float64
 	h, c        []float64
 	last        MARLStats
+	open        bool           // an episode is under way
+	cp          MARLCurvePoint // its curve point so far
 }
 
 // NewMARLTrainer returns a trainer for steps joint environment steps.
@@ -76,55 +78,74 @@ func (t *MARLTrainer) Done() bool { return t.Step >= t.Steps }
 
 // RunEpisode plays one episode, learning as it goes.
 func (t *MARLTrainer) RunEpisode() (MARLCurvePoint, error) {
+	for {
+		over, err := t.TrainStep()
+		if err != nil {
+			return MARLCurvePoint{}, err
+		}
+		if over {
+			return t.Curve[len(t.Curve)-1], nil
+		}
+	}
+}
+
+// TrainStep takes one joint step, starting an episode when none is open,
+// stores the transition and updates when the schedule says so. It reports
+// whether the step ended the episode, whose curve point is then the last
+// of Curve. Checkpoints are taken between episodes.
+func (t *MARLTrainer) TrainStep() (bool, error) {
 	m := t.Agent
 	N := m.Agents
+	if !t.open {
+		t.Env.Reset(EpisodeSeed(t.Seed, t.Episode))
+		m.ResetState()
+		t.cp = MARLCurvePoint{Episode: t.Episode}
+		if err := t.Env.Observe(t.obs, t.mask); err != nil {
+			return false, fmt.Errorf("episode %d: %w", t.Episode, err)
+		}
+		t.open = true
+	}
+	cp := &t.cp
+	h, c := m.State()
+	copy(t.h, h)
+	copy(t.c, c)
+	if err := m.Act(t.obs, t.mask, true, t.actions); err != nil {
+		return false, err
+	}
+	term, trunc, err := t.Env.Step(t.actions, t.rewards)
+	if err != nil {
+		return false, fmt.Errorf("episode %d step %d: %w", t.Episode, cp.Length, err)
+	}
+	if err := t.Env.Observe(t.next, t.nmask); err != nil {
+		return false, fmt.Errorf("episode %d: %w", t.Episode, err)
+	}
+	m.Observe(JointTransition{Obs: t.obs, Next: t.next, Mask: t.mask, NextMask: t.nmask, Actions: t.actions,
+		Rewards: t.rewards, H: t.h, C: t.c, Terminated: term})
+	for j := range N {
+		r := t.rewards[j*MultiObjectives : (j+1)*MultiObjectives]
+		cp.Delay += r[MultiDelay] / float64(N)
+		cp.Energy += r[MultiEnergy] / float64(N)
+		cp.Balance += r[MultiBalance] / float64(N)
+	}
+	t.Step++
+	cp.Length++
+	if m.ReadyToUpdate() {
+		if t.last, err = m.Update(); err != nil {
+			return false, err
+		}
+	}
+	t.obs, t.next = t.next, t.obs
+	t.mask, t.nmask = t.nmask, t.mask
+	if !term && !trunc {
+		return false, nil
+	}
 	w := m.Cfg.Weights
-	t.Env.Reset(EpisodeSeed(t.Seed, t.Episode))
-	m.ResetState()
-	cp := MARLCurvePoint{Episode: t.Episode}
-	if err := t.Env.Observe(t.obs, t.mask); err != nil {
-		return cp, fmt.Errorf("episode %d: %w", t.Episode, err)
-	}
-	for {
-		h, c := m.State()
-		copy(t.h, h)
-		copy(t.c, c)
-		if err := m.Act(t.obs, t.mask, true, t.actions); err != nil {
-			return cp, err
-		}
-		term, trunc, err := t.Env.Step(t.actions, t.rewards)
-		if err != nil {
-			return cp, fmt.Errorf("episode %d step %d: %w", t.Episode, cp.Length, err)
-		}
-		if err := t.Env.Observe(t.next, t.nmask); err != nil {
-			return cp, fmt.Errorf("episode %d: %w", t.Episode, err)
-		}
-		m.Observe(JointTransition{Obs: t.obs, Next: t.next, Mask: t.mask, NextMask: t.nmask, Actions: t.actions,
-			Rewards: t.rewards, H: t.h, C: t.c, Terminated: term})
-		for j := range N {
-			r := t.rewards[j*MultiObjectives : (j+1)*MultiObjectives]
-			cp.Delay += r[MultiDelay] / float64(N)
-			cp.Energy += r[MultiEnergy] / float64(N)
-			cp.Balance += r[MultiBalance] / float64(N)
-		}
-		t.Step++
-		cp.Length++
-		if m.ReadyToUpdate() {
-			if t.last, err = m.Update(); err != nil {
-				return cp, err
-			}
-		}
-		t.obs, t.next = t.next, t.obs
-		t.mask, t.nmask = t.nmask, t.mask
-		if term || trunc {
-			break
-		}
-	}
 	cp.Return = w[0]*cp.Delay + w[1]*cp.Energy + w[2]*cp.Balance
 	cp.Step, cp.CriticLoss, cp.ActorLoss, cp.Noise = t.Step, t.last.CriticLoss, t.last.ActorLoss, m.Noise(m.Steps)
-	t.Curve = append(t.Curve, cp)
+	t.Curve = append(t.Curve, *cp)
 	t.Episode++
-	return cp, nil
+	t.open = false
+	return true, nil
 }
 
 // Run plays episodes until the trainer is done or afterEpisode returns an
@@ -346,8 +367,11 @@ func (m *MADDPG) Save(path string) error {
 	return writeFramed(path, marlCheckpointMagic, c)
 }
 
-// Save writes the trainer's whole state atomically.
+// Save writes the trainer's whole state atomically, between episodes.
 func (t *MARLTrainer) Save(path string) error {
+	if t.open {
+		return fmt.Errorf("checkpoint %s: an episode is under way; save between episodes", path)
+	}
 	c, err := t.Agent.toCheckpoint()
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
