@@ -110,6 +110,11 @@ type Train struct {
 	// its own observation and action: independent DDPG learners) and
 	// "fifo" (ready subtasks in arrival order instead of by rank).
 	Ablations []string `toml:"ablations"`
+	// WeightSweep, under algorithm = "maddpg", lists further reward
+	// weights (delay, energy, load balance), each trained as a variant of
+	// its own: with train.maddpg.weights they trace the agents' Pareto
+	// front of latency and energy, drawn against the baselines' points.
+	WeightSweep [][]float64 `toml:"weight_sweep"`
 }
 
 // Training algorithms (train.algorithm).
@@ -330,8 +335,8 @@ func (c *Config) validateLearning(v *validator) {
 				v.add("train.sac", "%v", e)
 			}
 		}
-		if len(t.Ablations) > 0 {
-			v.add("train.ablations", "ablations are of algorithm = %q", AlgorithmMADDPG)
+		if len(t.Ablations) > 0 || len(t.WeightSweep) > 0 {
+			v.add("train.algorithm", "ablations and weight_sweep are of algorithm = %q", AlgorithmMADDPG)
 		}
 	case AlgorithmMADDPG:
 		if c.Environment != EnvMecsim {
@@ -340,6 +345,17 @@ func (c *Config) validateLearning(v *validator) {
 		if err := t.MADDPG.Validate(); err != nil {
 			for _, e := range unjoin(err) {
 				v.add("train.maddpg", "%v", e)
+			}
+		}
+		for i, ws := range t.WeightSweep {
+			m := t.MADDPG
+			m.Weights = ws
+			if err := m.Validate(); err != nil {
+				for _, e := range unjoin(err) {
+					if strings.HasPrefix(e.Error(), "weights") {
+						v.add(fmt.Sprintf("train.weight_sweep[%d]", i), "%v", e)
+					}
+				}
 			}
 		}
 		for i, a := range t.Ablations {

@@ -190,6 +190,7 @@ steps = 10
 algorithm = "maddpg"
 `, `train.algorithm: "maddpg" trains the phones of a mecsim world`},
 		{"unknown ablation", strings.Replace(slottedDAGWorld, `ablations = ["no-comm"]`, `ablations = ["no-lstm", "no-critic"]`, 1), `train.ablations[1]: unknown ablation "no-critic"`},
+		{"bad weight sweep", strings.Replace(slottedDAGWorld, "weight_sweep = [[1, 4, 0.1]]", "weight_sweep = [[1, -1, 0]]", 1), "train.weight_sweep[0]: weights[1]: must be ≥ 0"},
 		{"bad maddpg weights", strings.Replace(slottedDAGWorld, "hidden = 8", "hidden = 8\nweights = [1, 1]", 1), "train.maddpg: weights: want 3"},
 		{"wrong type", `environment = "reference"
 policies = ["greedy-w"]
@@ -276,6 +277,7 @@ steps = 60
 episode = "2s"
 eval_episodes = 2
 ablations = ["no-comm"]
+weight_sweep = [[1, 4, 0.1]]
 
 [train.maddpg]
 lstm = true
@@ -309,7 +311,7 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 			t.Errorf("%s: %d jobs, mean latency %v", r.Policy, r.Jobs, r.Latency)
 		}
 	}
-	if want := "maddpg maddpg-no-comm local edge-nearest cloud"; strings.Join(methods, " ") != want {
+	if want := "maddpg maddpg-no-comm maddpg-w1/4/0.1 local edge-nearest cloud"; strings.Join(methods, " ") != want {
 		t.Errorf("evaluated %v, want %s", methods, want)
 	}
 	// Every method saw the same jobs.
@@ -320,6 +322,10 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 	}
 	if out.MARL.Updates == 0 {
 		t.Error("no updates")
+	}
+	// The Pareto summary: the agents' two weights, then each baseline.
+	if p := out.MARL.Pareto; len(p) != 4 || p[0].Policy != "maddpg" || len(p[0].Points) != 2 || p[0].Points[1].Knob != 4 || p[1].Policy != "local" {
+		t.Errorf("Pareto summary %+v", p)
 	}
 	if _, err := env.Train(parseText(t, env, slottedDAGWorld), b, TrainOptions{}); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -36,16 +37,20 @@ type MARLTrainResult struct {
 	// trained agents ("maddpg"), each ablation ("maddpg-no-lstm", …) and
 	// the file's policies.
 	Evaluation []SlottedEval `json:"evaluation"`
-	// WallSeconds is each variant's training time in this invocation.
-	WallSeconds map[string]float64 `json:"-"`
+	// Pareto is, in latency (s) and energy per job (J), the front of the
+	// agents trained at each reward weight (knob: the energy weight) and
+	// each baseline's point, with normalised hypervolumes in the box of
+	// all of them (reference point 1.1, 1.1).
+	Pareto []results.ParetoPolicy `json:"pareto"`
 }
 
 // marlVariant is one multi-agent training: the configured agents or an
 // ablation.
 type marlVariant struct {
-	name string
-	dir  string
-	cfg  *Config
+	name  string
+	dir   string
+	cfg   *Config
+	sweep bool // a point of the weight sweep
 }
 
 func (e Env) marlVariants(c *Config, dir string) ([]marlVariant, error) {
@@ -53,7 +58,7 @@ func (e Env) marlVariants(c *Config, dir string) ([]marlVariant, error) {
 	for _, a := range c.Train.Ablations {
 		vc := *c
 		t := *c.Train
-		t.Ablations = nil
+		t.Ablations, t.WeightSweep = nil, nil
 		vc.Train = &t
 		switch a {
 		case "no-lstm":
@@ -69,8 +74,23 @@ func (e Env) marlVariants(c *Config, dir string) ([]marlVariant, error) {
 		}
 		vs = append(vs, marlVariant{name: AlgorithmMADDPG + "-" + a, dir: filepath.Join(dir, "ablation-"+a), cfg: &vc})
 	}
+	for i, ws := range c.Train.WeightSweep {
+		vc := *c
+		t := *c.Train
+		t.Ablations, t.WeightSweep = nil, nil
+		t.MADDPG.Weights = ws
+		vc.Train = &t
+		vs = append(vs, marlVariant{name: weightsName(ws), dir: filepath.Join(dir, fmt.Sprintf("weights-%d", i+1)), cfg: &vc, sweep: true})
+	}
 	return vs, nil
 }
+
+// weightsName names the agents trained with reward weights ws.
+func weightsName(ws []float64) string {
+	return fmt.Sprintf("%s-w%s/%s/%s", AlgorithmMADDPG, fmtWeight(ws[0]), fmtWeight(ws[1]), fmtWeight(ws[2]))
+}
+
+func fmtWeight(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
 // trainMARL trains the phones of c's slotted world as MADDPG agents (and
 // each ablation), then evaluates them against c's policies.
@@ -110,6 +130,10 @@ func (e Env) trainMARL(c *Config, dir string, opt TrainOptions) (*TrainOutcome, 
 		return nil, err
 	}
 	res.Evaluation = append(res.Evaluation, base...)
+	if out.MARLPareto, err = marlPareto(c, vs, res.Evaluation); err != nil {
+		return nil, err
+	}
+	res.Pareto = out.MARLPareto.Pareto
 	out.MARL = &res
 	if err := results.WriteFileAtomic(filepath.Join(dir, EvalFile), func(w io.Writer) error { return writeSlotted(w, res.Evaluation) }); err != nil {
 		return nil, err
@@ -132,6 +156,65 @@ func (e Env) trainMARL(c *Config, dir string, opt TrainOptions) (*TrainOutcome, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// marlPareto builds the Pareto summary of the evaluation: one policy
+// "maddpg" whose points are the agents of every reward weight (the
+// configured one and the sweep's; ablations are left out), and one per
+// baseline.
+func marlPareto(c *Config, vs []marlVariant, rows []SlottedEval) (results.Summary, error) {
+	type entry struct {
+		name   string
+		knobs  []float64
+		points []results.Point
+	}
+	agents := entry{name: AlgorithmMADDPG}
+	var others []entry
+	for i, r := range rows {
+		p := results.Point{r.Latency, r.Energy}
+		switch {
+		case i == 0:
+			agents.knobs, agents.points = append(agents.knobs, c.Train.MADDPG.Weights[1]), append(agents.points, p)
+		case i < len(vs) && vs[i].sweep:
+			agents.knobs, agents.points = append(agents.knobs, vs[i].cfg.Train.MADDPG.Weights[1]), append(agents.points, p)
+		case i < len(vs):
+			// an ablation
+		default:
+			others = append(others, entry{name: r.Policy, knobs: []float64{0}, points: []results.Point{p}})
+		}
+	}
+	all := append([]entry{agents}, others...)
+	var every []results.Point
+	for _, e := range all {
+		every = append(every, e.points...)
+	}
+	ideal, nadir, err := results.Bounds(every)
+	if err != nil {
+		return results.Summary{}, err
+	}
+	sum := results.Summary{ParetoIdeal: ideal, ParetoNadir: nadir}
+	for _, e := range all {
+		front, err := results.NonDominated(e.points)
+		if err != nil {
+			return sum, err
+		}
+		hv := 0.0
+		if nadir[0] > ideal[0] && nadir[1] > ideal[1] {
+			if hv, err = results.NormalizedHypervolume(front, ideal, nadir); err != nil {
+				return sum, err
+			}
+		}
+		pp := results.ParetoPolicy{Policy: e.name, Hypervolume: hv}
+		if e.name == AlgorithmMADDPG {
+			pp.Knob = "energy weight"
+		}
+		on, _ := results.ParetoIndices(e.points)
+		for j, p := range e.points {
+			pp.Points = append(pp.Points, results.ParetoPoint{Knob: e.knobs[j], MeanLatency: p[0], MeanEnergy: p[1], OnFront: slices.Contains(on, j)})
+		}
+		sum.Pareto = append(sum.Pareto, pp)
+	}
+	return sum, nil
 }
 
 // VariantTiming is one variant's training time in this invocation.

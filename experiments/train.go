@@ -70,6 +70,7 @@ type TrainOutcome struct {
 	// training time in this invocation.
 	MARLCurve   []rl.MARLCurvePoint
 	MARL        *MARLTrainResult
+	MARLPareto  results.Summary // the agents' front over reward weights and the baselines' points
 	VariantWall []VariantTiming
 }
 

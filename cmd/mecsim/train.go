@@ -189,6 +189,9 @@ func reportMARL(stdout io.Writer, dir string, outcome *experiments.TrainOutcome)
 	if err := plots.WriteLearningCurve(filepath.Join(dir, "figures"), steps, returns, 20); err != nil {
 		return err
 	}
+	if err := plots.WritePareto(filepath.Join(dir, "figures"), outcome.MARLPareto); err != nil {
+		return err
+	}
 	r := outcome.MARL
 	fmt.Fprintf(stdout, "trained %s: %d steps, %d episodes, %d updates\n", r.Name, r.Steps, r.Episodes, r.Updates)
 	for _, v := range outcome.VariantWall {
@@ -197,6 +200,10 @@ func reportMARL(stdout io.Writer, dir string, outcome *experiments.TrainOutcome)
 	fmt.Fprintf(stdout, "\n%-22s %7s %8s %14s %13s %8s\n", "method", "jobs", "refused", "latency (ms)", "energy (mJ)", "balance")
 	for _, e := range r.Evaluation {
 		fmt.Fprintf(stdout, "%-22s %7d %8d %14.1f %13.1f %8.4f\n", e.Policy, e.Jobs, e.Refused, e.Latency*1e3, e.Energy*1e3, e.Balance)
+	}
+	fmt.Fprintf(stdout, "\nnormalised hypervolume of latency and energy per job (the agents' front over reward weights)\n")
+	for _, p := range r.Pareto {
+		fmt.Fprintf(stdout, "%-22s %8.4f\n", p.Policy, p.Hypervolume)
 	}
 	fmt.Fprintf(stdout, "\nwrote %s\n", dir)
 	return nil
