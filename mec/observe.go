@@ -98,7 +98,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		if d > s.Coverage {
 			continue
 		}
-		up, down := w.radioTimes(i, pos, inBits, outBits)
+		up, down, upRate := w.radioTimes(i, pos, inBits, outBits)
 		c := &w.siteCost[i][t.workload]
 		// The queue drains while the input is on its way.
 		wait, compute := max(0, w.seenWait(&s.server, now)-up), c.first+c.rest
@@ -107,7 +107,7 @@ func (w *World) observe(now sim.Time, id int64) {
 			Name:         s.name,
 			Index:        i,
 			Distance:     d,
-			UplinkRate:   s.up.RateWith(s.up.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, pos, i))),
+			UplinkRate:   upRate,
 			TransferTime: up + down,
 			QueueLen:     w.seenLength(&s.server),
 			QueueWait:    wait,
@@ -122,7 +122,7 @@ func (w *World) observe(now sim.Time, id int64) {
 
 	cell := &w.sites[ph.cell]
 	d := pos.Dist(cell.Pos)
-	up, down := w.radioTimes(ph.cell, pos, inBits, outBits)
+	up, down, upRate := w.radioTimes(ph.cell, pos, inBits, outBits)
 	wanIn := w.sc.Cloud.WAN.TransferTime(inBits)
 	wan := wanIn + w.sc.Cloud.WAN.TransferTime(outBits)
 	c := &w.cloudCost[t.workload]
@@ -132,7 +132,7 @@ func (w *World) observe(now sim.Time, id int64) {
 		Name:         "cloud",
 		Index:        -1,
 		Distance:     d,
-		UplinkRate:   cell.up.RateWith(cell.up.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, pos, ph.cell))),
+		UplinkRate:   upRate,
 		TransferTime: up + down + wan,
 		QueueLen:     w.seenLength(&w.cloud),
 		QueueWait:    wait,
@@ -263,14 +263,17 @@ func (w *World) observePeers(now sim.Time, t *task, ph *phone, inBits, outBits f
 }
 
 // radioTimes estimates the upload and download times through site s for a
-// phone d metres away, if the transfers started now. It ignores the
-// phone's own radio queue: a phone that is still sending an earlier task
-// sees an optimistic upload time.
-func (w *World) radioTimes(si int, pos topology.Point, inBits, outBits float64) (up, down float64) {
+// phone at pos, if the transfers started now, and returns the uplink rate
+// the estimate uses. It ignores the phone's own radio queue: a phone that
+// is still sending an earlier task sees an optimistic upload time. The
+// link's loss and shadowing are computed once for both directions (they
+// dominated the observation's cost).
+func (w *World) radioTimes(si int, pos topology.Point, inBits, outBits float64) (up, down, upRate float64) {
 	s := &w.sites[si]
-	upRate := s.up.RateWith(s.up.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.TxPowerDBm, pos, si)))
-	downRate := s.down.RateWith(s.down.Active()+1, topology.DBmToWatts(w.rxDBm(w.sc.BSPowerDBm, pos, si)))
-	return inBits / upRate, outBits / downRate
+	loss, shadow := w.ch.lossDB(pos.Dist(w.sc.Sites[si].Pos)), w.ch.shadowDB(si, pos)
+	upRate = s.up.RateWith(s.up.Active()+1, topology.DBmToWatts(w.sc.TxPowerDBm-loss+shadow))
+	downRate := s.down.RateWith(s.down.Active()+1, topology.DBmToWatts(w.sc.BSPowerDBm-loss+shadow))
+	return inBits / upRate, outBits / downRate, upRate
 }
 
 // offloadEnergy is the phone's energy for an offloaded task: transmitting,

@@ -143,15 +143,41 @@ type task struct {
 	output    int32    // LLM: output tokens of this request
 	handovers int32    // handovers of the phone while the task was in flight
 	pending   int8     // deliveries still to reach the phone
-	refused   string   // why the task did not run: a results status, or "" if it ran
+	refused   refusal  // why the task did not run, or ranOK
 	follower  bool     // computed in a batch led by another task
 	forwarded bool     // sent on to the cloud by a full edge server
 	done      bool
 }
 
-// maxPresize bounds the tasks NewWorld makes room for before the run
-// (about 16 MB of them).
+// refusal is why a task did not run, as a small number rather than its
+// results status string, so that the task table holds no pointers and the
+// garbage collector need not scan it (it took a fifth of a large run).
+type refusal uint8
+
+const (
+	ranOK refusal = iota
+	refusedNoMemory
+	refusedBatteryFlat
+	refusedQueueFull
+	refusedPeerLost
+	refusedDropped
+)
+
+// status returns the results status of r.
+func (r refusal) status() string {
+	return [...]string{results.StatusOK, results.StatusNoMemory, results.StatusBatteryFlat, results.StatusQueueFull,
+		results.StatusPeerLost, results.StatusDropped}[r]
+}
+
+// maxPresize is the table NewWorld starts with when it cannot trust the
+// expected number of tasks (about 16 MB).
 const maxPresize = 1 << 16
+
+// maxExpected is the most tasks NewWorld trusts an expectation for: up to
+// it the table is sized for the expected arrivals, so that a run of
+// millions of tasks never grows and copies it (copying a growing table
+// took a third of a 1.8-million-task run's time).
+const maxExpected = 1 << 24
 
 // World runs one policy over one scenario. Build it with NewWorld, run it
 // with Run; a World is used once.
@@ -352,16 +378,21 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		w.clusterPos = pos
 	}
 	// Size the task table for the expected arrivals (plus five standard
-	// deviations), so that it rarely has to grow and copy during the run,
-	// but no larger than maxPresize tasks: a trace replay whose times all
-	// fall at 0 has an infinite mean rate, and a guess of 1e8 tasks took
-	// 25 GB before the first arrival. Beyond it the table grows as needed.
+	// deviations), so that it rarely has to grow and copy during the run;
+	// an expectation beyond maxExpected is not trusted (a trace replay
+	// whose times all fall at 0 has an infinite mean rate, and a guess of
+	// 1e8 tasks took 25 GB before the first arrival): the table then
+	// starts at maxPresize tasks and grows as needed.
 	var rate float64
 	for i := range sc.Workloads {
 		rate += sc.Workloads[i].process().MeanRate()
 	}
 	expect := rate * float64(sc.Phones) * sc.Duration.Seconds()
-	w.tasks = make([]task, 0, int(min(expect+5*math.Sqrt(expect)+16, maxPresize)))
+	presize := maxPresize
+	if expect < maxExpected { // false for +Inf and NaN
+		presize = int(expect + 5*math.Sqrt(expect) + 16)
+	}
+	w.tasks = make([]task, 0, presize)
 	w.tokenRand = make([]*rand.Rand, len(w.phones)*len(sc.Workloads))
 	w.jobCount = make([]int, len(w.phones)*len(sc.Workloads))
 	for j := range sc.Workloads {
@@ -569,7 +600,7 @@ func (w *World) newTask(now sim.Time, phone, workload, session int32) {
 	if w.phones[phone].flat {
 		// A phone whose battery ran flat takes no more work.
 		t := &w.tasks[id]
-		t.refused, t.place = results.StatusBatteryFlat, placeNone
+		t.refused, t.place = refusedBatteryFlat, placeNone
 		w.finishTask(now, t)
 		return
 	}
@@ -624,7 +655,7 @@ func (w *World) apply(now sim.Time, id int64, d policies.Decision) {
 	if wl := &w.sc.Workloads[t.workload]; wl.DropLate && w.obs.Targets[d.Target].EstimatedLatency() > wl.Deadline-(now-t.arrival).Seconds() {
 		// A frame that would be late wherever the policy sends it is
 		// dropped at once, as a camera pipeline does.
-		t.refused = results.StatusDropped
+		t.refused = refusedDropped
 		w.finishTask(now, t)
 		return
 	}
@@ -652,7 +683,7 @@ func (w *World) apply(now sim.Time, id int64, d policies.Decision) {
 	}
 	if c.fitErr != nil {
 		// The model does not fit where the policy sent it: refused.
-		t.refused = results.StatusNoMemory
+		t.refused = refusedNoMemory
 		w.finishTask(now, t)
 		return
 	}
@@ -764,7 +795,7 @@ func (w *World) startUplink(now sim.Time, id int64) {
 			st := w.stationOf(t)
 			st.incoming--
 			st.incomingWork -= t.service.Seconds()
-			t.refused = results.StatusPeerLost
+			t.refused = refusedPeerLost
 			w.finishTask(now, t)
 			w.freeUplink(now, ph)
 			return
@@ -925,7 +956,7 @@ func (w *World) startDownlink(now sim.Time, ref int64) {
 		down := w.d2dTime(t, w.partBytes(t, part))
 		if math.IsInf(down, 1) {
 			// The peer has moved out of range: the result is lost.
-			t.refused = results.StatusPeerLost
+			t.refused = refusedPeerLost
 			w.finishTask(now, t)
 			w.freeDownlink(now, ph)
 			return
@@ -991,7 +1022,7 @@ func (w *World) finishTask(now sim.Time, t *task) {
 	if ho := w.phones[t.phone].ho; ho != nil {
 		t.handovers = int32(ho.Count()) - t.hoMark
 	}
-	if t.session >= 0 && t.refused == "" {
+	if t.session >= 0 && t.refused == ranOK {
 		// The user reads the answer, thinks, and asks again, with the
 		// whole conversation so far as context.
 		ss := &w.sessions[t.session]
@@ -1081,7 +1112,7 @@ func (w *World) enqueue(now sim.Time, id int64) {
 func (w *World) overflow(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	if t.place < 0 || !w.sc.Sites[t.place].ForwardWhenFull {
-		t.refused = results.StatusQueueFull
+		t.refused = refusedQueueFull
 		w.finishTask(now, t)
 		w.comeBack(now, &w.phones[t.phone], t)
 		return
@@ -1304,8 +1335,8 @@ func (w *World) record(id int64, policy string) results.Task {
 	r.Forwarded = t.forwarded
 	r.Handovers = int(t.handovers)
 	r.Turn = int(t.turn)
-	if t.refused != "" {
-		r.Status = t.refused
+	if t.refused != ranOK {
+		r.Status = t.refused.status()
 		r.Start, r.Finish = r.Arrival, t.finish.Seconds()
 		r.TTFTMet, r.TPOTMet = false, false
 		r.Energy = w.sc.TxPowerW*t.txTime.Seconds() + t.idleJ // what it cost before it was refused
