@@ -33,7 +33,8 @@ var allowed = map[string][]string{
 	"mec":                 {"workloads", "devices", "topology", "d2d", "policies", "results", "sim"},
 	"experiments":         {"sim", "workloads", "devices", "topology", "d2d", "policies", "refenv", "rl", "results", "mec"},
 	"plots":               {"results"},
-	"cmd/mecsim":          {"experiments", "plots", "results", "devices", "rl"},
+	"experiments/figures": {"experiments", "plots", "results"},
+	"cmd/mecsim":          {"experiments", "experiments/figures", "plots", "results", "devices", "rl"},
 }
 
 // thirdParty lists the outside modules each package may use; results and
@@ -51,6 +52,7 @@ var thirdParty = map[string][]string{
 	"mec":                 {"gonum.org/v1/gonum"},
 	"experiments":         {"gonum.org/v1/gonum", "github.com/BurntSushi/toml"},
 	"plots":               {"gonum.org/v1/gonum", "gonum.org/v1/plot"},
+	"experiments/figures": {"gonum.org/v1/plot"},
 	"cmd/mecsim":          {"golang.org/x/term"},
 }
 

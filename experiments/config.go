@@ -49,6 +49,9 @@ type Config struct {
 	// Train, when present, is read by "mecsim train": the agent it trains
 	// is the policy "sac" of this file.
 	Train *Train `toml:"train,omitempty"`
+	// Figure, when present, makes the file one of the figure suite's
+	// (experiments/figures), read by "mecsim figures".
+	Figure *Figure `toml:"figure,omitempty"`
 }
 
 // D2D configures device-to-device offloading among phones grouped into

@@ -223,6 +223,7 @@ func (c *Config) Validate(known Known) error {
 		v.known(key, "policy", "policies", p, knownPolicies)
 	}
 	c.validateLearning(v)
+	c.validateFigure(v, known)
 	if c.Environment == EnvReference {
 		if len(v.errs) == 0 {
 			return nil

@@ -416,7 +416,7 @@ model = "resnet50"
 rate = -1.0
 `,
 		want: `t.toml:1: policies[1]: unknown policy "oracle"; known policies: cloud, edge-nearest, greedy-latency, local, random
-t.toml:2: colour: unknown key; known top-level keys: name, seed, duration, policies, area, phones, radio, edge, cloud, workload, d2d, sweep, pareto, stale_state, decision_interval, priority, environment, reference, train
+t.toml:2: colour: unknown key; known top-level keys: name, seed, duration, policies, area, phones, radio, edge, cloud, workload, d2d, sweep, pareto, stale_state, decision_interval, priority, environment, reference, train, figure
 t.toml:4: area.width_m: must be between 1 and 1e+06, got -5
 t.toml:6: radio.uplink_bandwidth_hz: must be > 0, got 0
 t.toml:11: workload[0].model: unknown model "resnet50"; known models: mobilenet-v2, mobilenet-v3-large, mobilenet-v3-small

@@ -257,6 +257,12 @@ func latencyEnergy(summaries []results.PolicySummary, order []string) (*plot.Plo
 // plot gives the same bytes every time. SVG text names the Liberation fonts
 // without embedding them.
 func Save(p *plot.Plot, dir, name string, width, height vg.Length) error {
+	return save(dir, name, width, height, p.Draw)
+}
+
+// save draws a figure with drawFig on a PNG and on an SVG canvas of
+// width × height and writes them as dir/name.png and dir/name.svg.
+func save(dir, name string, width, height vg.Length, drawFig func(draw.Canvas)) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("plots: %w", err)
 	}
@@ -266,7 +272,7 @@ func Save(p *plot.Plot, dir, name string, width, height vg.Length) error {
 		ext    string
 		canvas vg.CanvasWriterTo
 	}{{"png", png}, {"svg", svg}} {
-		p.Draw(draw.New(c.canvas))
+		drawFig(draw.New(c.canvas))
 		if err := writeFile(filepath.Join(dir, name+"."+c.ext), c.canvas); err != nil {
 			return fmt.Errorf("plots: %w", err)
 		}

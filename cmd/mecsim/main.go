@@ -6,6 +6,7 @@
 //	mecsim validate FILE                  check an experiment file without running it
 //	mecsim calibrate [--data FILE] [--json] [-o DIR]
 //	                                      the cost model against published measurements
+//	mecsim figures [-o DIR] [--quick]     regenerate the figure suite (experiments/figures)
 //	mecsim version                        print the version
 //
 // Exit status: 0 on success, 2 on bad input (a bad experiment file or bad
@@ -48,6 +49,8 @@ Usage:
   mecsim validate FILE                  check FILE without running it
   mecsim calibrate [--data FILE] [--json] [-o DIR]
                                         predict published measurements with the cost model
+  mecsim figures [-o DIR] [--quick] [--only NAMES]
+                                        regenerate the figure suite (PNG, SVG, CSV) into DIR (default runs/figures)
   mecsim version                        print the version
 
 Run "mecsim COMMAND -h" for a command's options.
@@ -71,6 +74,8 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) int {
 		err = cmdTrain(args[1:], stdout, stderr)
 	case "calibrate":
 		err = cmdCalibrate(args[1:], stdout, stderr)
+	case "figures":
+		err = cmdFigures(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "mecsim", version())
 	case "-h", "-help", "--help", "help":
