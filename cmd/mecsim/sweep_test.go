@@ -184,7 +184,7 @@ func TestSweepPointReproducesItsRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
-	const rows = 2 * 2 // per point: 2 replications × 2 policies
+	const rows = 2 * 2                 // per point: 2 replications × 2 policies
 	want := lines[1+2*rows : 1+3*rows] // point #2: phones.count=6, rate 3
 	id, _, _ := strings.Cut(want[0], ",")
 	for _, spec := range []string{"workload[0].rate=3,phones.count=6", id} {
