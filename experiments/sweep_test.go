@@ -342,7 +342,8 @@ func TestShardFrom(t *testing.T) {
 		{name: "bad flag", flag: "2/2", err: "want 0 <= i < n"},
 		{name: "not i/n", flag: "2", err: "want i/n"},
 		{name: "slurm", env: map[string]string{EnvSlurmID: "3", EnvSlurmCount: "4"}, want: Shard{3, 4}, from: EnvSlurmID},
-		{name: "slurm from 1", env: map[string]string{EnvSlurmID: "4", EnvSlurmMin: "1", EnvSlurmCount: "4"}, want: Shard{3, 4}, from: EnvSlurmID},
+		{name: "slurm ids are indices", env: map[string]string{EnvSlurmID: "4", EnvSlurmCount: "4"}, err: "want 0 <= i < n"},
+		{name: "slurm task resubmitted alone", count: 8, env: map[string]string{EnvSlurmID: "5", EnvSlurmCount: "1"}, want: Shard{5, 8}, from: EnvSlurmID},
 		{name: "slurm with --shards", count: 8, env: map[string]string{EnvSlurmID: "5", EnvSlurmCount: "4"}, want: Shard{5, 8}, from: EnvSlurmID},
 		{name: "slurm without a count", env: map[string]string{EnvSlurmID: "1"}, err: "neither --shards nor SLURM_ARRAY_TASK_COUNT"},
 		{name: "kubernetes", count: 3, env: map[string]string{EnvK8sIndex: "2"}, want: Shard{2, 3}, from: EnvK8sIndex},
@@ -454,6 +455,34 @@ func TestSweepShardsResumeAndWorkers(t *testing.T) {
 		}
 		if _, err := MergeSweeps([]string{parts[0], parts[1], odir}, filepath.Join(tmp, "m5")); err == nil || !strings.Contains(err.Error(), "parts of different sweeps") {
 			t.Errorf("parts of different sweeps: %v", err)
+		}
+	})
+
+	t.Run("shards sharing a folder", func(t *testing.T) {
+		dir := filepath.Join(tmp, "shared")
+		reps := make(chan *SweepReport, 3)
+		errs := make(chan error, 3)
+		for i := range 3 {
+			go func() {
+				rep, err := env.RunSweep(g, dir, SweepOptions{Shard: Shard{i, 3}, Workers: 1})
+				reps <- rep
+				errs <- err
+			}()
+		}
+		complete := 0
+		for range 3 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			if (<-reps).Complete {
+				complete++
+			}
+		}
+		if complete == 0 {
+			t.Fatal("no shard wrote the tables")
+		}
+		if got := readTables(t, dir); !reflect.DeepEqual(got, want) {
+			t.Error("the tables of shards sharing a folder differ")
 		}
 	})
 

@@ -68,8 +68,7 @@ func newShard(i, n int, from string) (Shard, error) {
 // Environment variables that give a shard's index and count.
 const (
 	EnvK8sIndex   = "JOB_COMPLETION_INDEX"   // Kubernetes Indexed Job: the index, from 0
-	EnvSlurmID    = "SLURM_ARRAY_TASK_ID"    // Slurm job array: the task's id
-	EnvSlurmMin   = "SLURM_ARRAY_TASK_MIN"   // Slurm: the array's first id (index = id − min)
+	EnvSlurmID    = "SLURM_ARRAY_TASK_ID"    // Slurm job array: the task's id, used as the index (--array=0-(N-1))
 	EnvSlurmCount = "SLURM_ARRAY_TASK_COUNT" // Slurm: the number of tasks in the array
 )
 
@@ -79,8 +78,9 @@ const (
 //  1. flag ("i/n", the --shard option), when not empty; count (--shards),
 //     when > 0, must agree with its n;
 //  2. the index from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), or
-//     else SLURM_ARRAY_TASK_ID less SLURM_ARRAY_TASK_MIN (a Slurm job
-//     array, whose ids need not start at 0); the count from count (the
+//     else SLURM_ARRAY_TASK_ID (a Slurm job array, whose ids must then be
+//     0 to n−1: the id is the index, so that one failed task resubmitted
+//     alone, --array=5, still runs shard 5); the count from count (the
 //     --shards option), or else, under Slurm, SLURM_ARRAY_TASK_COUNT;
 //  3. the whole grid, when neither is set.
 //
@@ -126,10 +126,6 @@ func ShardFrom(flag string, count int, getenv func(string) string) (Shard, strin
 		}
 		return Shard{}, "", err
 	}
-	lo, _, err := atoi(EnvSlurmMin)
-	if err != nil {
-		return Shard{}, "", err
-	}
 	n := count
 	if n == 0 {
 		var ok bool
@@ -139,7 +135,7 @@ func ShardFrom(flag string, count int, getenv func(string) string) (Shard, strin
 			return Shard{}, "", fmt.Errorf("%s is set but neither --shards nor %s is", EnvSlurmID, EnvSlurmCount)
 		}
 	}
-	s, err := newShard(id-lo, n, EnvSlurmID)
+	s, err := newShard(id, n, EnvSlurmID)
 	return s, EnvSlurmID, err
 }
 
@@ -394,12 +390,14 @@ func openSweepFolder(dir string, m results.SweepManifest, c *Config) error {
 	if err := os.MkdirAll(filepath.Join(dir, SweepPointsDir), 0o755); err != nil {
 		return fmt.Errorf("sweep folder: %w", err)
 	}
-	if err := results.WriteFileAtomic(filepath.Join(dir, SweepConfigFile), c.WriteTOML); err != nil {
+	// The manifest first: a shard starting beside this one then sees a
+	// sweep folder, never a config.toml without its sweep.json.
+	if err := results.WriteFileAtomic(filepath.Join(dir, SweepManifestFile), func(w io.Writer) error {
+		return results.WriteSweepManifest(w, m)
+	}); err != nil {
 		return err
 	}
-	return results.WriteFileAtomic(filepath.Join(dir, SweepManifestFile), func(w io.Writer) error {
-		return results.WriteSweepManifest(w, m)
-	})
+	return results.WriteFileAtomic(filepath.Join(dir, SweepConfigFile), c.WriteTOML)
 }
 
 // readManifest reads dir's sweep.json.

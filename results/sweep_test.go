@@ -3,6 +3,8 @@ package results
 import (
 	"bytes"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -83,5 +85,28 @@ func TestSweepAggregatesWriteEmptyCIs(t *testing.T) {
 	}
 	if !strings.HasPrefix(lines[1], "p,1,local,1,0,,0,,") || strings.Contains(lines[1], "NaN") {
 		t.Errorf("row %s", lines[1])
+	}
+}
+
+// TestOpenLiveFolderConcurrently: processes opening one new folder at once
+// (shards sharing it) all succeed and leave the folder and its marker,
+// and no temporary folder.
+func TestOpenLiveFolderConcurrently(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "shared")
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() { errs <- OpenLiveFolder(dir) }()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, Marker)); err != nil {
+		t.Error(err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+		t.Errorf("left in the parent: %v", entries)
 	}
 }

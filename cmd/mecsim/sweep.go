@@ -26,9 +26,9 @@ again with the same folder, it skips the points already written.
 A shard runs the points whose index mod n is i, into its own folder
 (default runs/NAME-shard-I-of-N) or one shared by all shards; "mecsim merge"
 joins the parts. The shard comes from --shard, else from the index in
-JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID minus
-SLURM_ARRAY_TASK_MIN (Slurm), with the count from --shards or
-SLURM_ARRAY_TASK_COUNT.`, stderr)
+JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID (Slurm,
+--array=0-(N-1)), with the count from --shards or SLURM_ARRAY_TASK_COUNT.
+See docs/cluster.md.`, stderr)
 	out := fs.String("o", "", "sweep folder (default runs/NAME, or runs/NAME-shard-I-of-N)")
 	shardFlag := fs.String("shard", "", "run only shard `i/n` (i from 0): the points whose index mod n is i")
 	shards := fs.Int("shards", 0, "number of shards when the index comes from the environment (Slurm, Kubernetes)")

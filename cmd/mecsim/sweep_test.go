@@ -83,7 +83,7 @@ func sameTables(t *testing.T, want, got string) {
 // noShardEnv clears the variables a batch system sets, so that the test
 // does not depend on where it runs.
 func noShardEnv(t *testing.T) {
-	for _, k := range []string{experiments.EnvK8sIndex, experiments.EnvSlurmID, experiments.EnvSlurmMin, experiments.EnvSlurmCount} {
+	for _, k := range []string{experiments.EnvK8sIndex, experiments.EnvSlurmID, experiments.EnvSlurmCount} {
 		t.Setenv(k, "")
 	}
 }
@@ -105,7 +105,7 @@ func TestSweepShardsInProcessesMerge(t *testing.T) {
 	parts := []string{filepath.Join(tmp, "p0"), filepath.Join(tmp, "p1"), filepath.Join(tmp, "p2")}
 	cmds := []*exec.Cmd{
 		child(t, nil, "sweep", file, "--shard", "0/3", "-o", parts[0]),
-		child(t, []string{"SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_MIN=1", "SLURM_ARRAY_TASK_COUNT=3"}, "sweep", file, "-o", parts[1]),
+		child(t, []string{"SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_COUNT=3"}, "sweep", file, "-o", parts[1]),
 		child(t, []string{"JOB_COMPLETION_INDEX=2"}, "sweep", file, "--shards", "3", "-o", parts[2]),
 	}
 	for i, cmd := range cmds {
