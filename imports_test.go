@@ -53,7 +53,7 @@ var thirdParty = map[string][]string{
 	"experiments":         {"gonum.org/v1/gonum", "github.com/BurntSushi/toml"},
 	"plots":               {"gonum.org/v1/gonum", "gonum.org/v1/plot"},
 	"experiments/figures": {"gonum.org/v1/plot"},
-	"cmd/mecsim":          {"golang.org/x/term"},
+	"cmd/mecsim":          {"golang.org/x/term", "github.com/schollz/progressbar/v3"},
 }
 
 // TestImportGraph parses every non-test Go file of the module and fails on

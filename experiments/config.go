@@ -18,7 +18,7 @@ type Config struct {
 	Cloud     Cloud      `toml:"cloud"`
 	Workloads []Workload `toml:"workload"` // [[workload]] tables; at least one
 	D2D       D2D        `toml:"d2d"`
-	Sweep     *Sweep     `toml:"sweep,omitempty"` // optional: run the experiment once per value of one key
+	Sweep     *Sweep     `toml:"sweep,omitempty"` // optional: a grid of values of some keys, with replications (see Sweep)
 	// Pareto evaluates each policy with a trade-off knob (weighted's ω,
 	// lyapunov's V) at every value of its grid, and reports every policy's
 	// front and hypervolume in summary.json and figures/pareto.png.

@@ -78,6 +78,9 @@ func (c *Config) fill(file string, unset func(key string, zero bool) bool) {
 	if unset("duration", c.Duration == 0) {
 		c.Duration = defaultDuration
 	}
+	if c.Sweep != nil && unset("sweep.replications", c.Sweep.Replications == 0) {
+		c.Sweep.Replications = 1
+	}
 	if unset("priority", c.Priority == "") && c.DecisionInterval > 0 {
 		c.Priority = defaultPriority
 	}

@@ -463,23 +463,7 @@ func (c *Config) Validate(known Known) error {
 		}
 	}
 
-	if sw := c.Sweep; sw != nil {
-		if _, err := c.field(sw.Key); err != nil {
-			v.add("sweep.key", "%v", err)
-		} else if len(sw.Values) == 0 {
-			v.add("sweep.values", "list at least one value for %s", sw.Key)
-		} else {
-			for i, x := range sw.Values {
-				pc, err := c.withValue(sw.Key, x)
-				if err == nil {
-					err = pc.Validate(known)
-				}
-				if err != nil {
-					v.add(fmt.Sprintf("sweep.values[%d]", i), "%s = %v: %v", sw.Key, x, strings.ReplaceAll(err.Error(), "\n", "; "))
-				}
-			}
-		}
-	}
+	c.validateSweep(v, known)
 
 	// A run must end: bound the number of tasks it would generate.
 	var perPhone float64
@@ -798,6 +782,8 @@ func kindName(t reflect.Type) string {
 		return "table"
 	case reflect.Slice:
 		return "array"
+	case reflect.Interface:
+		return "value"
 	default:
 		return "integer"
 	}

@@ -266,7 +266,7 @@ func (e Env) Run(c *Config, opt Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Sweep != nil && len(c.Sweep.Values) > 0 {
+	if len(c.Sweep.params()) > 0 {
 		return e.runSweep(c, opt)
 	}
 	return e.runOne(c, opt)

@@ -261,17 +261,58 @@ func syncDir(dir string) error {
 // it creates dir with its Marker, or accepts an existing results folder,
 // and refuses anything else. Each file in it is then written with
 // WriteFileAtomic, so a reader sees every file whole.
+//
+// A new folder appears with its Marker already in it (made under a
+// temporary name and renamed), so that processes opening the same folder
+// at once (the shards of a sweep sharing it) never see it without.
 func OpenLiveFolder(dir string) error {
-	if err := replaceable(dir); err != nil {
+	if err := createWithMarker(dir); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("results folder: %w", err)
+	if err := replaceable(dir); err != nil {
+		return err
 	}
 	return WriteFileAtomic(filepath.Join(dir, Marker), func(w io.Writer) error {
 		_, err := io.WriteString(w, "This folder was written by mecsim; a later run may replace it whole.\n")
 		return err
 	})
+}
+
+// createWithMarker creates dir holding Marker in one rename, if dir does
+// not exist yet; losing the race to another process is not an error.
+func createWithMarker(dir string) error {
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		return nil // exists (or cannot be examined: replaceable says so)
+	}
+	dir = filepath.Clean(dir)
+	parent, base := filepath.Split(dir)
+	if parent == "" {
+		parent = "."
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("results folder: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
+	if err != nil {
+		return fmt.Errorf("results folder: %w", err)
+	}
+	defer os.RemoveAll(tmp) // after a successful rename, nothing is left to remove
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("results folder: %w", err)
+	}
+	if err := WriteFileAtomic(filepath.Join(tmp, Marker), func(w io.Writer) error {
+		_, err := io.WriteString(w, "This folder was written by mecsim; a later run may replace it whole.\n")
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Lstat(dir); serr == nil {
+			return nil // another process made it first
+		}
+		return fmt.Errorf("results folder: %w", err)
+	}
+	return syncDir(parent)
 }
 
 // WriteFileAtomic writes path through fn into a temporary file beside it,

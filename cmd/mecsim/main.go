@@ -3,6 +3,9 @@
 //	mecsim run FILE [-o DIR] [--seed N]   simulate and write a results folder
 //	mecsim train FILE [-o DIR] [--resume DIR]
 //	                                      train the agent of FILE's [train] table and evaluate it
+//	mecsim sweep FILE [-o DIR] [--shard i/n] [--point P]
+//	                                      run FILE's grid × replications: runs.csv, aggregate.csv
+//	mecsim merge -o DIR PART...           join the parts of a sharded sweep
 //	mecsim validate FILE                  check an experiment file without running it
 //	mecsim calibrate [--data FILE] [--json] [-o DIR]
 //	                                      the cost model against published measurements
@@ -46,6 +49,10 @@ Usage:
   mecsim run FILE [-o DIR] [--seed N]   simulate FILE and write a results folder
   mecsim train FILE [-o DIR] [--resume DIR]
                                         train FILE's agent (checkpoints, learning curve) and evaluate it
+  mecsim sweep FILE [-o DIR] [--shard i/n | --shards n] [--point P]
+                                        run FILE's [sweep] grid × replications on every core:
+                                        runs.csv and aggregate.csv (mean, 95% CI); resumable
+  mecsim merge -o DIR PART...           join the parts of a sharded sweep into one table
   mecsim validate FILE                  check FILE without running it
   mecsim calibrate [--data FILE] [--json] [-o DIR]
                                         predict published measurements with the cost model
@@ -70,6 +77,10 @@ func mainWithArgs(args []string, stdout, stderr io.Writer) int {
 		err = cmdRun(args[1:], stdout, stderr)
 	case "validate":
 		err = cmdValidate(args[1:], stdout, stderr)
+	case "sweep":
+		err = cmdSweep(args[1:], stdout, stderr)
+	case "merge":
+		err = cmdMerge(args[1:], stdout, stderr)
 	case "train":
 		err = cmdTrain(args[1:], stdout, stderr)
 	case "calibrate":
@@ -161,8 +172,16 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if _, err := env.Scenario(cfg); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok (%s: %d policies, %d phones, %d edge sites, %d workloads)\n",
-		path, cfg.Name, len(cfg.Policies), cfg.Phones.Count, len(cfg.Edges), len(cfg.Workloads))
+	grid := ""
+	if cfg.Sweep != nil {
+		g, err := env.Grid(cfg)
+		if err != nil {
+			return err
+		}
+		grid = fmt.Sprintf(", a sweep of %d points × %d replications", len(g.Points), g.Replications)
+	}
+	fmt.Fprintf(stdout, "%s: ok (%s: %d policies, %d phones, %d edge sites, %d workloads%s)\n",
+		path, cfg.Name, len(cfg.Policies), cfg.Phones.Count, len(cfg.Edges), len(cfg.Workloads), grid)
 	return nil
 }
 
