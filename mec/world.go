@@ -341,6 +341,26 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 			dBm[j] = w.rxDBm(sc.BSPowerDBm, p, j)
 		}
 	}}
+	// With the macro path loss (monotone in distance), no shadowing and
+	// random-waypoint phones (speed at most MaxSpeed), the lookahead may
+	// skip the cells too far away to matter: with 100 sites they took
+	// most of a run's time, each sample of each phone's path computing a
+	// logarithm per site.
+	if w.ch.pathLoss == nil && w.ch.sigmaDB == 0 && sc.Mobility.Model == "random-waypoint" && len(sc.Sites) > 1 {
+		w.look.MaxSpeed = sc.Mobility.MaxSpeed
+		w.look.Reach = func(p topology.Point, r float64, lo, hi []float64) {
+			for j, site := range sc.Sites {
+				d := p.Dist(site.Pos)
+				lo[j] = sc.BSPowerDBm - topology.MacroPathLoss(d+r)
+				hi[j] = sc.BSPowerDBm - topology.MacroPathLoss(max(d-r, 0))
+			}
+		}
+		w.look.RxCells = func(p topology.Point, cells []int, dBm []float64) {
+			for _, j := range cells {
+				dBm[j] = w.rxDBm(sc.BSPowerDBm, p, j)
+			}
+		}
+	}
 	// Streams are named by model and its occurrence among the workloads,
 	// so adding a workload of another model changes no one's arrivals.
 	labels := make([]string, len(sc.Workloads))

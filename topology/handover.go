@@ -210,6 +210,18 @@ type Lookahead struct {
 	Step       sim.Time // sampling interval along the path
 	Resolution sim.Time // accuracy of the time returned
 	Horizon    sim.Time // how far to look; if nothing changes by then, check again then
+
+	// With many cells most cannot matter to a user: NextCheck then
+	// evaluates only the cells that could come within the hysteresis of
+	// the serving cell before the horizon, when all three of these are
+	// set. MaxSpeed bounds the user's speed (m/s), so that a scan stays
+	// within MaxSpeed × Horizon of its start; Reach writes, for each cell,
+	// bounds lo ≤ power ≤ hi (dBm) on the power received anywhere within
+	// r metres of p; RxCells writes the powers of the listed cells only.
+	// The times returned are the same as without them.
+	MaxSpeed float64
+	Reach    func(p Point, r float64, lo, hi []float64)
+	RxCells  func(p Point, cells []int, dBm []float64)
 }
 
 func (l Lookahead) settings() (step, res, horizon sim.Time) {
@@ -251,12 +263,14 @@ func (l Lookahead) NextCheck(m Mobility, h *Handover, from sim.Time) sim.Time {
 	}
 	hyst := h.cfg.Hysteresis
 	rx := make([]float64, l.Cells)
-	l.Rx(positionAt(m, from), rx)
+	p := positionAt(m, from)
+	l.Rx(p, rx)
 	base := make([]bool, l.Cells)
 	for c := range base {
 		base[c] = beats(c, s, hyst, rx)
 	}
-	next := l.scan(m, from, func(rx []float64) bool {
+	cells := l.relevant(p, s, hyst, base)
+	next := l.scanCells(m, from, cells, func(rx []float64) bool {
 		for c := range base {
 			if beats(c, s, hyst, rx) != base[c] {
 				return true
@@ -265,6 +279,32 @@ func (l Lookahead) NextCheck(m Mobility, h *Handover, from sim.Time) sim.Time {
 		return false
 	})
 	return max(min(next, h.NextDeadline()), from)
+}
+
+// relevant returns the cells NextCheck must follow from p, or nil for
+// all of them. A cell c that does not beat the serving cell s at p and
+// whose power can nowhere within reach exceed the least power of s there
+// plus the hysteresis never beats s before the horizon, so its state
+// cannot change: the scan may leave it out.
+func (l Lookahead) relevant(p Point, s int, hyst float64, base []bool) []int {
+	if l.Reach == nil || l.RxCells == nil || !(l.MaxSpeed > 0) {
+		return nil
+	}
+	_, _, horizon := l.settings()
+	r := l.MaxSpeed * horizon.Seconds()
+	lo, hi := make([]float64, l.Cells), make([]float64, l.Cells)
+	l.Reach(p, r, lo, hi)
+	floor := lo[s] + hyst
+	var cells []int
+	for c := range l.Cells {
+		if c == s || base[c] || !(hi[c] <= floor) {
+			cells = append(cells, c)
+		}
+	}
+	if len(cells) == l.Cells {
+		return nil
+	}
+	return cells
 }
 
 // positionAt returns m's position at t without moving its clock on.
@@ -278,14 +318,29 @@ func positionAt(m Mobility, t sim.Time) Point {
 // scan returns the first time after from, to within the resolution, at
 // which changed reports true for the powers at the user's position.
 func (l Lookahead) scan(m Mobility, from sim.Time, changed func(rx []float64) bool) sim.Time {
+	return l.scanCells(m, from, nil, changed)
+}
+
+// scanCells is scan evaluating only the listed cells (all when cells is
+// nil); the others read NaN, which beats nothing.
+func (l Lookahead) scanCells(m Mobility, from sim.Time, cells []int, changed func(rx []float64) bool) sim.Time {
 	step, res, horizon := l.settings()
 	limit := sim.Forever
 	if horizon < sim.Forever-from {
 		limit = from + horizon
 	}
 	rx := make([]float64, l.Cells)
+	if cells != nil {
+		for c := range rx {
+			rx[c] = math.NaN()
+		}
+	}
 	differs := func(p Point) bool {
-		l.Rx(p, rx)
+		if cells != nil {
+			l.RxCells(p, cells, rx)
+		} else {
+			l.Rx(p, rx)
+		}
 		return changed(rx)
 	}
 	grid := from // last grid time sampled or skipped

@@ -436,3 +436,61 @@ func BenchmarkLookaheadNextCheck(b *testing.B) {
 	}
 	b.ReportMetric(at.Seconds()/float64(b.N), "sim-s/check")
 }
+
+// TestLookaheadPruningChangesNothing: on a 6 × 6 grid of cells, a
+// lookahead that skips the cells out of reach (MaxSpeed, Reach, RxCells)
+// names exactly the check times and handovers of one that evaluates every
+// cell, and skips most of the cells.
+func TestLookaheadPruningChangesNothing(t *testing.T) {
+	var cells []Point
+	for y := 500.0; y < 6000; y += 1000 {
+		for x := 500.0; x < 6000; x += 1000 {
+			cells = append(cells, Point{x, y})
+		}
+	}
+	const maxSpeed = 15
+	rxAll := handoverRx(cells)
+	var fullN, prunedN int // cell powers each lookahead computed
+	full := Lookahead{Cells: len(cells), Rx: func(p Point, dBm []float64) { fullN += len(cells); rxAll(p, dBm) }}
+	pruned := Lookahead{Cells: len(cells), Rx: func(p Point, dBm []float64) { prunedN += len(cells); rxAll(p, dBm) }}
+	pruned.MaxSpeed = maxSpeed
+	pruned.Reach = func(p Point, r float64, lo, hi []float64) {
+		for i, c := range cells {
+			d := p.Dist(c)
+			lo[i] = 43 - MacroPathLoss(d+r)
+			hi[i] = 43 - MacroPathLoss(max(d-r, 0))
+		}
+	}
+	pruned.RxCells = func(p Point, idx []int, dBm []float64) {
+		prunedN += len(idx)
+		for _, i := range idx {
+			dBm[i] = 43 - MacroPathLoss(p.Dist(cells[i]))
+		}
+	}
+	cfg := RandomWaypointConfig{Area: Rect{Max: Point{6000, 6000}}, MinSpeed: 1, MaxSpeed: maxSpeed, Pause: 5 * sim.Second}
+	hcfg := HandoverConfig{Hysteresis: 3, TimeToTrigger: 160 * sim.Millisecond}
+	s := mobilityStreams(t)
+	samples := 0
+	for u := range 5 {
+		m1, _ := NewRandomWaypoint(cfg, s.Rand(fmt.Sprintf("user-%d", u)))
+		m2, _ := NewRandomWaypoint(cfg, s.Rand(fmt.Sprintf("user-%d", u)))
+		h1, _ := NewHandover(hcfg)
+		h2, _ := NewHandover(hcfg)
+		rx := make([]float64, len(cells))
+		for at1, at2 := sim.Time(0), sim.Time(0); at1 < 3600*sim.Second; {
+			rxAll(m1.Position(at1), rx)
+			ho1 := h1.Update(at1, rx)
+			rxAll(m2.Position(at2), rx)
+			ho2 := h2.Update(at2, rx)
+			if at1 != at2 || ho1 != ho2 || h1.Serving() != h2.Serving() {
+				t.Fatalf("user %d: full lookahead at %v (handover %v, serving %d), pruned at %v (%v, %d)", u, at1, ho1, h1.Serving(), at2, ho2, h2.Serving())
+			}
+			at1, at2 = full.NextCheck(m1, h1, at1), pruned.NextCheck(m2, h2, at2)
+			samples++
+		}
+	}
+	t.Logf("%d checks: %d cell powers computed with pruning, %d without", samples, prunedN, fullN)
+	if prunedN == 0 || 2*prunedN > fullN {
+		t.Errorf("pruning computed %d cell powers, without it %d: want fewer than half", prunedN, fullN)
+	}
+}
