@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"plots":               {"results"},
 	"experiments/figures": {"experiments", "plots", "results"},
 	"cmd/mecsim":          {"experiments", "experiments/figures", "plots", "results", "devices", "rl"},
+	"capi":                {"experiments", "rl"},
 }
 
 // thirdParty lists the outside modules each package may use; results and
@@ -54,6 +55,7 @@ var thirdParty = map[string][]string{
 	"plots":               {"gonum.org/v1/gonum", "gonum.org/v1/plot"},
 	"experiments/figures": {"gonum.org/v1/plot"},
 	"cmd/mecsim":          {"golang.org/x/term", "github.com/schollz/progressbar/v3"},
+	"capi":                nil,
 }
 
 // TestImportGraph parses every non-test Go file of the module and fails on

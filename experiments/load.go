@@ -69,20 +69,24 @@ func Load(path string, known Known) (*Config, error) {
 	}
 	c, err := Parse(path, src, known)
 	if c != nil {
-		// Paths in the file are relative to it; the resolved config
-		// records them relative to where mecsim runs.
-		rel := func(p *string) {
-			if *p != "" && !filepath.IsAbs(*p) {
-				*p = filepath.Join(filepath.Dir(path), *p)
-			}
-		}
-		rel(&c.Phones.Trace)
-		for i := range c.Workloads {
-			rel(&c.Workloads[i].Trace)
-			rel(&c.Workloads[i].Alibaba)
-		}
+		c.relativeTo(path)
 	}
 	return c, err
+}
+
+// relativeTo makes the paths in c, relative to the file at path, relative
+// to where mecsim runs, as the resolved config records them.
+func (c *Config) relativeTo(path string) {
+	rel := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(filepath.Dir(path), *p)
+		}
+	}
+	rel(&c.Phones.Trace)
+	for i := range c.Workloads {
+		rel(&c.Workloads[i].Trace)
+		rel(&c.Workloads[i].Alibaba)
+	}
 }
 
 // Parse decodes the experiment file src strictly, fills the defaults of
@@ -99,6 +103,12 @@ func Load(path string, known Known) (*Config, error) {
 // when that value is zero, so "rate = 0" is refused rather than defaulted.
 // A syntax error stops at the first; type errors stop before validation.
 func Parse(name string, src []byte, known Known) (*Config, error) {
+	return parse(name, src, known, false)
+}
+
+// parse is Parse; with envOnly, the file is read as a learning
+// environment only (ParseEnv).
+func parse(name string, src []byte, known Known, envOnly bool) (*Config, error) {
 	text := string(src)
 
 	// A generic decode first: it reports syntax errors, and gives the raw
@@ -112,6 +122,7 @@ func Parse(name string, src []byte, known Known) (*Config, error) {
 		lines:   locate(text),
 		defined: map[string]bool{},
 		missing: map[string]bool{},
+		envOnly: envOnly,
 	}
 	d.table(raw, configType, "", "top-level keys")
 	if d.badType {
@@ -127,6 +138,9 @@ func Parse(name string, src []byte, known Known) (*Config, error) {
 		return nil, d.sorted()
 	}
 	d.undecoded(md.Undecoded())
+	if envOnly {
+		envDefaults(&c, d.defined)
+	}
 	d.required(&c, known)
 
 	c.fill(name, func(key string, _ bool) bool { return !d.defined[key] })
@@ -134,6 +148,9 @@ func Parse(name string, src []byte, known Known) (*Config, error) {
 		var es InputErrors
 		errors.As(err, &es)
 		for _, e := range es {
+			if envOnly && e.Key == "policies" && !d.defined["policies"] {
+				continue // an environment runs no policy of the file's
+			}
 			if !d.missing[e.Key] {
 				d.add(e.Key, "%s", e.Msg)
 			}
@@ -557,6 +574,7 @@ type decoder struct {
 	missing map[string]bool // required key paths absent from the file
 	errs    InputErrors
 	badType bool // a value cannot be decoded: do not go on to validation
+	envOnly bool // ParseEnv: policies may be left out
 }
 
 var (
@@ -823,7 +841,9 @@ func (d *decoder) required(c *Config, known Known) {
 			d.add(key, "missing required key"+format, args...)
 		}
 	}
-	miss("policies", "; %s", knownList("policies", known.Policies))
+	if !d.envOnly {
+		miss("policies", "; %s", knownList("policies", known.Policies))
+	}
 	for i := range c.Edges {
 		miss(fmt.Sprintf("edge[%d].x_m", i), " (the site's position in m)")
 		miss(fmt.Sprintf("edge[%d].y_m", i), " (the site's position in m)")

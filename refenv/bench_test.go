@@ -7,9 +7,9 @@ import (
 
 // BenchmarkStepRandom measures environment steps of the preset under
 // uniformly random valid actions, an observation per step as an agent
-// would take, and a Reset every Slots steps. One op is one step; Reset's
-// few allocations (the random streams) amortise to 0 allocs/op, and
-// TestStepAllocatesNothing checks that Step itself allocates nothing.
+// would take, and a Reset every Slots steps. One op is one step;
+// TestStepAllocatesNothing and TestResetAllocatesNothing check that
+// neither allocates.
 func BenchmarkStepRandom(b *testing.B) {
 	for _, delay := range []DelayModel{ExactDelay, ReferenceDelay} {
 		b.Run("delay="+delay.String(), func(b *testing.B) {

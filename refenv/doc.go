@@ -140,9 +140,9 @@
 //
 // # Use
 //
-// An Env is single-goroutine; run one per worker. Step, Rewards and
-// Observe allocate nothing once the buffers have grown to an episode's
-// needs, so a benchmark of environment steps measures the model alone.
+// An Env is single-goroutine; run one per worker. Reset allocates nothing
+// (it re-seeds its generators in place), and Step, Rewards and Observe
+// allocate nothing once the buffers have grown to an episode's needs, so a benchmark of environment steps measures the model alone.
 // Rewards(a) returns what Step(a) would, without changing the state, for
 // greedy baselines.
 package refenv

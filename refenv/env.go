@@ -38,6 +38,9 @@ const (
 	streamUsers    = "refenv/users"    // each task's user, and the dummy task's
 )
 
+// streamLabels lists the streams in the order of Env.sources.
+var streamLabels = [...]string{streamEdges, streamCPU, streamChannel, streamArrivals, streamSizes, streamUsers}
+
 // task is a task waiting in the backlog, or the head task to place.
 type task struct {
 	bits float64 // size; 0 is the dummy task
@@ -97,6 +100,9 @@ type Env struct {
 	edgesRNG, cpuRNG, channelRNG *rand.Rand
 	arrivalsRNG, sizesRNG        *rand.Rand
 	usersRNG                     *rand.Rand
+	// sources are the generators' PCGs, in the order of streamLabels,
+	// re-seeded by Reset without allocating.
+	sources [len(streamLabels)]*rand.PCG
 
 	started, over bool
 	edges         int
@@ -144,6 +150,13 @@ func New(c Config) (*Env, error) {
 		e.servers[i].up = make([]job, 0, prealloc)
 	}
 	e.stats.Actions = make([]int, c.Columns)
+	for i := range e.sources {
+		e.sources[i] = rand.NewPCG(0, 0) // seeded by Reset
+	}
+	rngs := []**rand.Rand{&e.edgesRNG, &e.cpuRNG, &e.channelRNG, &e.arrivalsRNG, &e.sizesRNG, &e.usersRNG}
+	for i, r := range rngs {
+		*r = rand.New(e.sources[i])
+	}
 	return e, nil
 }
 
@@ -167,12 +180,9 @@ func (e *Env) Edges() int { return e.edges }
 func (e *Env) Reset(seed uint64) {
 	c := &e.cfg
 	st := sim.NewStreams(seed)
-	e.edgesRNG = st.Rand(streamEdges)
-	e.cpuRNG = st.Rand(streamCPU)
-	e.channelRNG = st.Rand(streamChannel)
-	e.arrivalsRNG = st.Rand(streamArrivals)
-	e.sizesRNG = st.Rand(streamSizes)
-	e.usersRNG = st.Rand(streamUsers)
+	for i, label := range streamLabels {
+		e.sources[i].Seed(st.State(label))
+	}
 
 	e.edges = c.Edges
 	if e.edges == 0 {

@@ -505,6 +505,18 @@ func TestStatsAddUp(t *testing.T) {
 	}
 }
 
+// Reset re-seeds the environment's generators in place: it allocates
+// nothing, so a vectorised caller that resets environments as their
+// episodes end allocates nothing either.
+func TestResetAllocatesNothing(t *testing.T) {
+	e := newEnv(t, Reference())
+	e.Reset(1)
+	seed := uint64(1)
+	if allocs := testing.AllocsPerRun(100, func() { seed++; e.Reset(seed) }); allocs != 0 {
+		t.Errorf("%v allocations per Reset, want 0", allocs)
+	}
+}
+
 // Step allocates nothing once the buffers have grown.
 func TestStepAllocatesNothing(t *testing.T) {
 	for _, delay := range []DelayModel{ExactDelay, ReferenceDelay} {

@@ -1,9 +1,6 @@
 package sim
 
-import (
-	"hash/fnv"
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // Streams derives independent, reproducible random streams from one master
 // seed. Each stream is named by a stable label such as
@@ -25,14 +22,26 @@ func (s Streams) Seed() uint64 { return s.seed }
 // Source returns a fresh PCG source for label. Two calls with the same
 // label return sources that produce the same sequence.
 func (s Streams) Source(label string) *rand.PCG {
-	h := fnv.New64a()
-	h.Write([]byte(label))
-	lh := h.Sum64()
+	return rand.NewPCG(s.State(label))
+}
+
+// State returns the PCG seed pair of the stream named label:
+// rand.NewPCG(s.State(label)) is s.Source(label), and re-seeding a
+// PCG with p.Seed(s.State(label)) restarts it on that stream without
+// allocating.
+func (s Streams) State(label string) (a, b uint64) {
+	// FNV-1a of the label, as hash/fnv's New64a computes it.
+	const offset64, prime64 = 14695981039346656037, 1099511628211
+	lh := uint64(offset64)
+	for i := 0; i < len(label); i++ {
+		lh ^= uint64(label[i])
+		lh *= prime64
+	}
 	// Mix seed and label hash through SplitMix64 so that nearby seeds and
 	// labels with a common prefix still give unrelated PCG states.
-	a := splitMix64(s.seed ^ splitMix64(lh))
-	b := splitMix64(a ^ 0x9e3779b97f4a7c15 ^ lh)
-	return rand.NewPCG(a, b)
+	a = splitMix64(s.seed ^ splitMix64(lh))
+	b = splitMix64(a ^ 0x9e3779b97f4a7c15 ^ lh)
+	return a, b
 }
 
 // Rand returns a generator on the stream named label.
