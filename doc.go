@@ -10,8 +10,12 @@
 //	d2d          D2D clusters, links, peer acceptance
 //	policies     the Policy interface, baselines, the registry
 //	results      task records, summaries, CSV/JSON, atomic folders
-//	mec          the running world that joins them
-//	experiments  strict experiment files, building and running worlds
+//	refenv       the GMORL reference environment
+//	mec          the running world that joins them (event-driven or slotted)
+//	rl           networks, Discrete SAC, MADDPG, training, checkpoints
+//	experiments  strict experiment files, building, running, training, sweeping worlds
+//	experiments/figures  the paper-figure suite
 //	plots        figures from results
 //	cmd/mecsim   the command line
+//	capi         the C ABI (a c-shared library) under the Python package in python/
 package mecsim
