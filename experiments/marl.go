@@ -172,6 +172,9 @@ func marlPareto(c *Config, vs []marlVariant, rows []SlottedEval) (results.Summar
 	var others []entry
 	for i, r := range rows {
 		p := results.Point{r.Latency, r.Energy}
+		if math.IsNaN(r.Latency) || math.IsNaN(r.Energy) {
+			continue // no job ran: no point
+		}
 		switch {
 		case i == 0:
 			agents.knobs, agents.points = append(agents.knobs, c.Train.MADDPG.Weights[1]), append(agents.points, p)

@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -222,6 +223,8 @@ func (row *SlottedEval) add(tasks []results.Task, balance float64) int {
 func (row *SlottedEval) finish(ran, seeds int) {
 	if ran > 0 {
 		row.Latency /= float64(ran)
+	} else {
+		row.Latency = math.NaN() // no job ran: no mean latency
 	}
 	if row.Jobs > 0 {
 		row.Energy /= float64(row.Jobs)

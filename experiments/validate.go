@@ -218,6 +218,9 @@ func (s *selection) write(w io.Writer) error {
 // before the trainer's checkpoint is written, so that a run killed in
 // between repeats this validation on resuming and reaches the same choice.
 func (s *selection) checkpoint(tr *rl.Trainer, dir string) error {
+	if n := len(s.rows); n > 0 && s.rows[n-1].Step == tr.Step {
+		return nil // validated already (a finished run resumed)
+	}
 	row, err := s.validate(tr.Agent, tr.Step)
 	if err != nil {
 		return err

@@ -188,6 +188,11 @@ func TestMARLResumeEqualsUninterrupted(t *testing.T) {
 	for _, share := range []bool{false, true} {
 		cfg := comDDPGConfig()
 		cfg.Share = share
+		if share {
+			// Updates rarer than episodes: an episode after the resume
+			// reports the losses of an update before it.
+			cfg.UpdateEvery = 45
+		}
 		newRun := func() *MARLTrainer {
 			m, err := NewMADDPG(cfg, 3, 5, 4, sim.NewStreams(9))
 			if err != nil {

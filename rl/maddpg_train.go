@@ -243,6 +243,7 @@ type marlCheckpoint struct {
 	Seed                 uint64
 	Steps, Step, Episode int
 	Curve                []MARLCurvePoint
+	Last                 MARLStats // the latest update's losses, which the next curve point reports
 }
 
 func saveWeights(ws Weights) []paramData {
@@ -298,8 +299,10 @@ func fromMARLCheckpoint(c *marlCheckpoint) (*MADDPG, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(c.Actors) != len(m.actors) {
-		return nil, fmt.Errorf("%d actors, want %d", len(c.Actors), len(m.actors))
+	for _, n := range []int{len(c.Actors), len(c.TargetActors), len(c.Critics), len(c.TargetQs), len(c.ActorOpt), len(c.CriticOpt)} {
+		if n != len(m.actors) {
+			return nil, fmt.Errorf("networks or optimisers for %d agents, want %d", n, len(m.actors))
+		}
 	}
 	for i := range m.actors {
 		for _, x := range []struct {
@@ -344,8 +347,14 @@ func fromMARLCheckpoint(c *marlCheckpoint) (*MADDPG, error) {
 	copy(m.h, c.H)
 	copy(m.c, c.C)
 	b := c.Buf
-	if b.Agents != c.Agents || b.ObsLen != c.Obs || b.Actions != c.Actions || b.Cap != c.Cfg.Buffer || b.Len > b.Cap {
-		return nil, fmt.Errorf("replay buffer of shape %d×%d×%d (capacity %d) does not match the agents", b.Agents, b.ObsLen, b.Actions, b.Cap)
+	if b.Agents != c.Agents || b.ObsLen != c.Obs || b.Actions != c.Actions || b.State != m.stateSize() || b.Cap != c.Cfg.Buffer ||
+		b.Len < 0 || b.Len > b.Cap || b.Head < 0 || b.Head >= b.Cap {
+		return nil, fmt.Errorf("replay buffer of shape %d×%d×%d, state %d, capacity %d, %d held does not match the agents", b.Agents, b.ObsLen, b.Actions, b.State, b.Cap, b.Len)
+	}
+	N, L := b.Agents, b.Len
+	if len(b.Obs) < L*N*b.ObsLen || len(b.Next) < L*N*b.ObsLen || len(b.Mask) < L*N*b.Actions || len(b.NextMask) < L*N*b.Actions ||
+		len(b.Action) < L*N || len(b.Reward) < L*N*MultiObjectives || len(b.H) < L*N*b.State || len(b.C) < L*N*b.State || len(b.Terminated) < L {
+		return nil, fmt.Errorf("replay buffer holds fewer values than its %d transitions need", L)
 	}
 	m.Buf = &b
 	if err := m.actSrc.UnmarshalBinary(c.ActSrc); err != nil {
@@ -376,7 +385,7 @@ func (t *MARLTrainer) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	c.Trainer, c.Seed, c.Steps, c.Step, c.Episode, c.Curve = true, t.Seed, t.Steps, t.Step, t.Episode, t.Curve
+	c.Trainer, c.Seed, c.Steps, c.Step, c.Episode, c.Curve, c.Last = true, t.Seed, t.Steps, t.Step, t.Episode, t.Curve, t.last
 	return writeFramed(path, marlCheckpointMagic, c)
 }
 
@@ -415,6 +424,6 @@ func LoadMARLTrainer(path string, env MultiEnv, steps int) (*MARLTrainer, error)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	t.Step, t.Episode, t.Curve = c.Step, c.Episode, c.Curve
+	t.Step, t.Episode, t.Curve, t.last = c.Step, c.Episode, c.Curve, c.Last
 	return t, nil
 }

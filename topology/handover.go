@@ -291,7 +291,9 @@ func (l Lookahead) relevant(p Point, s int, hyst float64, base []bool) []int {
 		return nil
 	}
 	_, _, horizon := l.settings()
-	r := l.MaxSpeed * horizon.Seconds()
+	// A metre of slack: legs end on whole nanoseconds, so a very short
+	// leg may move a hair faster than MaxSpeed.
+	r := l.MaxSpeed*horizon.Seconds() + 1
 	lo, hi := make([]float64, l.Cells), make([]float64, l.Cells)
 	l.Reach(p, r, lo, hi)
 	floor := lo[s] + hyst
