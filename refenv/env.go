@@ -284,7 +284,14 @@ func poisson(rng *rand.Rand, expNegLambda float64) int {
 //
 // After the last slot the task features still describe the last task
 // placed, and FeatureNotDone is 0, as in the reference code.
-func (e *Env) Observe(obs []float64, mask []bool) error {
+func (e *Env) Observe(obs []float64, mask []bool) error { return observeInto(e, obs, mask) }
+
+// Observe32 is Observe into float32 values, for callers that hand
+// observations on in single precision (the C ABI): the same values,
+// rounded, without a float64 copy to convert.
+func (e *Env) Observe32(obs []float32, mask []bool) error { return observeInto(e, obs, mask) }
+
+func observeInto[F float32 | float64](e *Env, obs []F, mask []bool) error {
 	if !e.started {
 		return errors.New("refenv: Observe before Reset")
 	}
@@ -302,19 +309,19 @@ func (e *Env) Observe(obs []float64, mask []bool) error {
 		if k > e.edges {
 			mask[k] = false
 			for i := range col {
-				col[i] = e.cfg.PadValue
+				col[i] = F(e.cfg.PadValue)
 			}
 			continue
 		}
 		mask[k] = true
 		s := &e.servers[k]
 		col[FeaturePresent] = 1
-		col[FeatureGHz] = s.ghz
-		col[FeatureEdges] = float64(e.edges)
-		col[FeatureTaskMbit] = e.cur.bits / 1e6
-		col[FeatureNotDone] = notDone
-		col[FeatureRate] = e.rate[k*e.cfg.Users+e.cur.user] / 1e8
-		col[FeatureExecuting] = float64(len(s.exec))
+		col[FeatureGHz] = F(s.ghz)
+		col[FeatureEdges] = F(e.edges)
+		col[FeatureTaskMbit] = F(e.cur.bits / 1e6)
+		col[FeatureNotDone] = F(notDone)
+		col[FeatureRate] = F(e.rate[k*e.cfg.Users+e.cur.user] / 1e8)
+		col[FeatureExecuting] = F(len(s.exec))
 		hist := col[FeatureHistogram : FeatureHistogram+e.cfg.Bins]
 		clear(hist)
 		for _, j := range s.exec {
@@ -329,8 +336,8 @@ func (e *Env) Observe(obs []float64, mask []bool) error {
 					return err
 				}
 			}
-			col[FeatureHistogram+e.cfg.Bins] = r[0]
-			col[FeatureHistogram+e.cfg.Bins+1] = r[1]
+			col[FeatureHistogram+e.cfg.Bins] = F(r[0])
+			col[FeatureHistogram+e.cfg.Bins+1] = F(r[1])
 		}
 	}
 	return nil
