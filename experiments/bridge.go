@@ -1,10 +1,7 @@
 package experiments
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	"github.com/mecsim/mecsim/refenv"
 	"github.com/mecsim/mecsim/rl"
@@ -27,22 +24,7 @@ func ParseEnv(name string, src []byte, known Known) (*Config, error) {
 
 // LoadEnv reads the experiment file at path as ParseEnv does; paths in
 // the file are relative to it, as with Load.
-func LoadEnv(path string, known Known) (*Config, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		msg := err.Error()
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			msg = pe.Err.Error()
-		}
-		return nil, InputErrors{{File: path, Msg: "cannot read the file: " + msg, Err: err}}
-	}
-	c, err := ParseEnv(path, src, known)
-	if c != nil {
-		c.relativeTo(path)
-	}
-	return c, err
-}
+func LoadEnv(path string, known Known) (*Config, error) { return loadWith(path, known, ParseEnv) }
 
 // envDefaults gives a file read by ParseEnv the [train] table it leaves
 // out, before the defaults are filled.

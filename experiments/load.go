@@ -57,7 +57,11 @@ const (
 // filled and validated; see Parse. A file that cannot be read (missing, a
 // directory, no permission) is bad input too: the error is an InputErrors
 // like any other, and errors.Is(err, fs.ErrNotExist) tells a missing file.
-func Load(path string, known Known) (*Config, error) {
+func Load(path string, known Known) (*Config, error) { return loadWith(path, known, Parse) }
+
+// loadWith reads the file at path and decodes it with parse, making its
+// paths relative to the file.
+func loadWith(path string, known Known, parse func(string, []byte, Known) (*Config, error)) (*Config, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		msg := err.Error()
@@ -67,7 +71,7 @@ func Load(path string, known Known) (*Config, error) {
 		}
 		return nil, InputErrors{{File: path, Msg: "cannot read the file: " + msg, Err: err}}
 	}
-	c, err := Parse(path, src, known)
+	c, err := parse(path, src, known)
 	if c != nil {
 		c.relativeTo(path)
 	}

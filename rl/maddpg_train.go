@@ -2,7 +2,6 @@ package rl
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/mecsim/mecsim/sim"
 )
@@ -151,78 +150,18 @@ func (t *MARLTrainer) TrainStep() (bool, error) {
 // Run plays episodes until the trainer is done or afterEpisode returns an
 // error; progress may be nil.
 func (t *MARLTrainer) Run(afterEpisode func(*MARLTrainer) error, progress func(MARLProgress)) error {
-	start, step0 := time.Now(), t.Step
-	for !t.Done() {
-		cp, err := t.RunEpisode()
-		if err != nil {
-			return err
-		}
-		if progress != nil {
-			rate := 0.0
-			if el := time.Since(start).Seconds(); el > 0 {
-				rate = float64(t.Step-step0) / el
+	return runEpisodes(func() int { return t.Step }, t.Done, t.RunEpisode,
+		func(cp MARLCurvePoint, rate float64) {
+			if progress != nil {
+				progress(MARLProgress{Step: t.Step, Steps: t.Steps, Last: cp, StepsPerSecond: rate})
 			}
-			progress(MARLProgress{Step: t.Step, Steps: t.Steps, Last: cp, StepsPerSecond: rate})
-		}
-		if afterEpisode != nil {
-			if err := afterEpisode(t); err != nil {
-				return err
+		},
+		func() error {
+			if afterEpisode == nil {
+				return nil
 			}
-		}
-	}
-	return nil
-}
-
-// MARLEvalResult is agents' mean performance over evaluation episodes.
-type MARLEvalResult struct {
-	Episodes               int
-	Return                 float64 // mean over episodes of the agents' mean scalarised return
-	Delay, Energy, Balance float64 // the same per component
-}
-
-// EvaluateMARL plays episodes greedy episodes (seeds EvalSeed(seed, i))
-// with the agents' arg-max actions and no learning.
-func (m *MADDPG) EvaluateMARL(env MultiEnv, episodes int, seed uint64) (MARLEvalResult, error) {
-	var res MARLEvalResult
-	N, O, K := env.Shape()
-	if N != m.Agents || O != m.Obs || K != m.Actions {
-		return res, fmt.Errorf("rl: evaluating agents built for %d×%d×%d on an environment of %d×%d×%d", m.Agents, m.Obs, m.Actions, N, O, K)
-	}
-	obs, mask := make([]float64, N*O), make([]bool, N*K)
-	actions, rewards := make([]int, N), make([]float64, N*MultiObjectives)
-	// Acting greedily draws no random numbers, but keep the streams and
-	// states as they were so that evaluating never changes training.
-	h, c := append([]float64(nil), m.h...), append([]float64(nil), m.c...)
-	defer func() { copy(m.h, h); copy(m.c, c) }()
-	w := m.Cfg.Weights
-	for e := range episodes {
-		env.Reset(EvalSeed(seed, e))
-		m.ResetState()
-		for {
-			if err := env.Observe(obs, mask); err != nil {
-				return res, err
-			}
-			if err := m.Act(obs, mask, false, actions); err != nil {
-				return res, err
-			}
-			term, trunc, err := env.Step(actions, rewards)
-			if err != nil {
-				return res, err
-			}
-			for j := range N {
-				r := rewards[j*MultiObjectives : (j+1)*MultiObjectives]
-				res.Delay += r[MultiDelay] / float64(N*episodes)
-				res.Energy += r[MultiEnergy] / float64(N*episodes)
-				res.Balance += r[MultiBalance] / float64(N*episodes)
-			}
-			if term || trunc {
-				break
-			}
-		}
-	}
-	res.Episodes = episodes
-	res.Return = w[0]*res.Delay + w[1]*res.Energy + w[2]*res.Balance
-	return res, nil
+			return afterEpisode(t)
+		})
 }
 
 // marlCheckpoint is the gob payload of a MADDPG checkpoint.

@@ -2,7 +2,6 @@ package rl
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/mecsim/mecsim/policies"
 )
@@ -98,12 +97,7 @@ func (s MultiSpace) Encode(obs *policies.Observation, dst []float64, mask []bool
 	}
 	clear(dst)
 	clear(mask)
-	lg := func(x, scale float64) float64 {
-		if !(x > 0) || math.IsInf(x, 0) {
-			return 0
-		}
-		return math.Log1p(x / scale)
-	}
+	lg := logScaled
 	task := obs.Device.Waiting > 0
 	dst[MultiWaiting] = lg(float64(obs.Device.Waiting), 1)
 	dst[MultiBattery] = obs.Device.Battery

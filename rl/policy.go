@@ -29,6 +29,15 @@ const (
 	WorldFeatures         // number of features
 )
 
+// logScaled is log(1 + x/scale), and 0 for a quantity that is not a
+// positive finite number (unknown, or infinite: out of reach).
+func logScaled(x, scale float64) float64 {
+	if !(x > 0) || math.IsInf(x, 0) {
+		return 0
+	}
+	return math.Log1p(x / scale)
+}
+
 // EncodeObservation writes obs's targets as columns of WorldFeatures
 // features into dst (columns·WorldFeatures values) and marks in mask the
 // targets that may be chosen (present and not out of memory). Targets
@@ -40,12 +49,7 @@ func EncodeObservation(obs *policies.Observation, columns int, dst []float64, ma
 	}
 	clear(dst)
 	clear(mask)
-	lg := func(x, scale float64) float64 {
-		if !(x > 0) || math.IsInf(x, 0) {
-			return 0
-		}
-		return math.Log1p(x / scale)
-	}
+	lg := logScaled
 	for k, t := range obs.Targets {
 		if k >= columns {
 			break

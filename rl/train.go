@@ -187,23 +187,37 @@ func (t *Trainer) RunEpisode() (CurvePoint, error) {
 // returns an error (to checkpoint, to stop), until then. progress may be
 // nil.
 func (t *Trainer) Run(afterEpisode func(*Trainer) error, progress func(Progress)) error {
-	start, step0 := time.Now(), t.Step
-	for !t.Done() {
-		cp, err := t.RunEpisode()
+	return runEpisodes(func() int { return t.Step }, t.Done, t.RunEpisode,
+		func(cp CurvePoint, rate float64) {
+			if progress != nil {
+				progress(Progress{Step: t.Step, Steps: t.Steps, Last: cp, StepsPerSecond: rate})
+			}
+		},
+		func() error {
+			if afterEpisode == nil {
+				return nil
+			}
+			return afterEpisode(t)
+		})
+}
+
+// runEpisodes is a trainer's loop: it plays episodes until done, after
+// each reporting it with the steps per second since the loop began and
+// calling after, whose error stops the loop.
+func runEpisodes[C any](step func() int, done func() bool, episode func() (C, error), report func(C, float64), after func() error) error {
+	start, step0 := time.Now(), step()
+	for !done() {
+		cp, err := episode()
 		if err != nil {
 			return err
 		}
-		if progress != nil {
-			rate := 0.0
-			if el := time.Since(start).Seconds(); el > 0 {
-				rate = float64(t.Step-step0) / el
-			}
-			progress(Progress{Step: t.Step, Steps: t.Steps, Last: cp, StepsPerSecond: rate})
+		rate := 0.0
+		if el := time.Since(start).Seconds(); el > 0 {
+			rate = float64(step()-step0) / el
 		}
-		if afterEpisode != nil {
-			if err := afterEpisode(t); err != nil {
-				return err
-			}
+		report(cp, rate)
+		if err := after(); err != nil {
+			return err
 		}
 	}
 	return nil
