@@ -336,7 +336,7 @@ func NewWorld(sc *Scenario, streams sim.Streams, p policies.Policy) (*World, err
 		}
 		w.phones[i] = ph
 	}
-	w.look = topology.Lookahead{Cells: len(sc.Sites), Rx: func(p topology.Point, dBm []float64) {
+	w.look = topology.Lookahead{Cells: len(sc.Sites), Scratch: &topology.LookaheadScratch{}, Rx: func(p topology.Point, dBm []float64) {
 		for j := range sc.Sites {
 			dBm[j] = w.rxDBm(sc.BSPowerDBm, p, j)
 		}

@@ -222,6 +222,34 @@ type Lookahead struct {
 	MaxSpeed float64
 	Reach    func(p Point, r float64, lo, hi []float64)
 	RxCells  func(p Point, cells []int, dBm []float64)
+
+	// Scratch, when set, holds the buffers of NextCheck and
+	// NextBestChange between calls, so that a world checking its users
+	// allocates nothing per check; a Lookahead with Scratch serves one
+	// goroutine at a time.
+	Scratch *LookaheadScratch
+}
+
+// LookaheadScratch is the reusable memory of a Lookahead.
+type LookaheadScratch struct {
+	rx, scan, lo, hi []float64
+	base             []bool
+	cells            []int
+}
+
+// buffers returns scratch sized for l's cells: l.Scratch's, or new.
+func (l Lookahead) buffers() *LookaheadScratch {
+	sc := l.Scratch
+	if sc == nil {
+		sc = &LookaheadScratch{}
+	}
+	n := l.Cells
+	if len(sc.rx) != n {
+		sc.rx, sc.scan, sc.lo, sc.hi = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+		sc.base = make([]bool, n)
+		sc.cells = make([]int, 0, n)
+	}
+	return sc
 }
 
 func (l Lookahead) settings() (step, res, horizon sim.Time) {
@@ -244,10 +272,10 @@ func (l Lookahead) settings() (step, res, horizon sim.Time) {
 // Horizon after from up to which there is none; if the user stops moving
 // for ever first, sim.Forever.
 func (l Lookahead) NextBestChange(m Mobility, from sim.Time) sim.Time {
-	rx := make([]float64, l.Cells)
-	l.Rx(positionAt(m, from), rx)
-	best := BestCell(rx)
-	return l.scan(m, from, func(rx []float64) bool { return BestCell(rx) != best })
+	sc := l.buffers()
+	l.Rx(positionAt(m, from), sc.rx)
+	best := BestCell(sc.rx)
+	return l.scanCells(m, from, nil, sc, func(rx []float64) bool { return BestCell(rx) != best })
 }
 
 // NextCheck returns when h should next be updated: the earliest of its
@@ -262,15 +290,15 @@ func (l Lookahead) NextCheck(m Mobility, h *Handover, from sim.Time) sim.Time {
 		return from
 	}
 	hyst := h.cfg.Hysteresis
-	rx := make([]float64, l.Cells)
+	sc := l.buffers()
 	p := positionAt(m, from)
-	l.Rx(p, rx)
-	base := make([]bool, l.Cells)
+	l.Rx(p, sc.rx)
+	base := sc.base
 	for c := range base {
-		base[c] = beats(c, s, hyst, rx)
+		base[c] = beats(c, s, hyst, sc.rx)
 	}
-	cells := l.relevant(p, s, hyst, base)
-	next := l.scanCells(m, from, cells, func(rx []float64) bool {
+	cells := l.relevant(p, s, hyst, sc)
+	next := l.scanCells(m, from, cells, sc, func(rx []float64) bool {
 		for c := range base {
 			if beats(c, s, hyst, rx) != base[c] {
 				return true
@@ -286,7 +314,7 @@ func (l Lookahead) NextCheck(m Mobility, h *Handover, from sim.Time) sim.Time {
 // whose power can nowhere within reach exceed the least power of s there
 // plus the hysteresis never beats s before the horizon, so its state
 // cannot change: the scan may leave it out.
-func (l Lookahead) relevant(p Point, s int, hyst float64, base []bool) []int {
+func (l Lookahead) relevant(p Point, s int, hyst float64, sc *LookaheadScratch) []int {
 	if l.Reach == nil || l.RxCells == nil || !(l.MaxSpeed > 0) {
 		return nil
 	}
@@ -294,10 +322,10 @@ func (l Lookahead) relevant(p Point, s int, hyst float64, base []bool) []int {
 	// A metre of slack: legs end on whole nanoseconds, so a very short
 	// leg may move a hair faster than MaxSpeed.
 	r := l.MaxSpeed*horizon.Seconds() + 1
-	lo, hi := make([]float64, l.Cells), make([]float64, l.Cells)
+	lo, hi, base := sc.lo, sc.hi, sc.base
 	l.Reach(p, r, lo, hi)
 	floor := lo[s] + hyst
-	var cells []int
+	cells := sc.cells[:0]
 	for c := range l.Cells {
 		if c == s || base[c] || !(hi[c] <= floor) {
 			cells = append(cells, c)
@@ -317,21 +345,17 @@ func positionAt(m Mobility, t sim.Time) Point {
 	panic("topology: a Mobility yielded no legs")
 }
 
-// scan returns the first time after from, to within the resolution, at
+// scanCells returns the first time after from, to within the resolution, at
 // which changed reports true for the powers at the user's position.
-func (l Lookahead) scan(m Mobility, from sim.Time, changed func(rx []float64) bool) sim.Time {
-	return l.scanCells(m, from, nil, changed)
-}
-
-// scanCells is scan evaluating only the listed cells (all when cells is
-// nil); the others read NaN, which beats nothing.
-func (l Lookahead) scanCells(m Mobility, from sim.Time, cells []int, changed func(rx []float64) bool) sim.Time {
+// It evaluates only the listed cells (all when cells is nil); the others
+// read NaN, which beats nothing. Its powers go in sc.scan.
+func (l Lookahead) scanCells(m Mobility, from sim.Time, cells []int, sc *LookaheadScratch, changed func(rx []float64) bool) sim.Time {
 	step, res, horizon := l.settings()
 	limit := sim.Forever
 	if horizon < sim.Forever-from {
 		limit = from + horizon
 	}
-	rx := make([]float64, l.Cells)
+	rx := sc.scan
 	if cells != nil {
 		for c := range rx {
 			rx[c] = math.NaN()

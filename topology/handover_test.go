@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -492,5 +493,40 @@ func TestLookaheadPruningChangesNothing(t *testing.T) {
 	t.Logf("%d checks: %d cell powers computed with pruning, %d without", samples, prunedN, fullN)
 	if prunedN == 0 || 2*prunedN > fullN {
 		t.Errorf("pruning computed %d cell powers, without it %d: want fewer than half", prunedN, fullN)
+	}
+}
+
+// TestLookaheadScratchReusesBuffers: with Scratch, a check (Update and
+// NextCheck) among 100 cells allocates less than one power slice's worth
+// (what is left is the mobility's leg iterators), so a world's handover
+// events do not allocate in proportion to its cells.
+func TestLookaheadScratchReusesBuffers(t *testing.T) {
+	var cells []Point
+	for k := range 100 {
+		cells = append(cells, Point{float64(k%10) * 300, float64(k/10) * 300})
+	}
+	la := Lookahead{Cells: len(cells), Rx: handoverRx(cells), Scratch: &LookaheadScratch{}}
+	cfg := RandomWaypointConfig{Area: Rect{Max: Point{3000, 3000}}, MinSpeed: 0.5, MaxSpeed: 15}
+	m, _ := NewRandomWaypoint(cfg, rand.New(rand.NewPCG(1, 2)))
+	h, _ := NewHandover(HandoverConfig{Hysteresis: 3, TimeToTrigger: 320 * sim.Millisecond})
+	rx := make([]float64, len(cells))
+	var at sim.Time
+	check := func() {
+		la.Rx(m.Position(at), rx)
+		h.Update(at, rx)
+		at = la.NextCheck(m, h, at)
+	}
+	for range 100 { // warm up: the handover's and the scratch's own state
+		check()
+	}
+	const checks = 1000
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range checks {
+		check()
+	}
+	runtime.ReadMemStats(&after)
+	if per := float64(after.TotalAlloc-before.TotalAlloc) / checks; per >= 8*float64(len(cells)) {
+		t.Errorf("%.0f bytes allocated per check among %d cells: the buffers are not reused", per, len(cells))
 	}
 }
