@@ -85,7 +85,10 @@ type Train struct {
 	// validation episodes, which are drawn apart from the training and
 	// evaluation episodes. Each system's box is fixed by the file's other
 	// methods on the same validation episodes, so scores of different
-	// checkpoints compare. The chosen agent is written to best.
+	// checkpoints compare. With algorithm = "maddpg" a checkpoint's score
+	// is instead the agents' mean scalarised return on greedy validation
+	// episodes of the training length (each variant by its own weights).
+	// The chosen agent is written to best.
 	Select string `toml:"select"`
 	// ValidationEpisodes is the number of validation episodes per
 	// preference and system under select = "validation"; default 5.
@@ -308,7 +311,7 @@ func (c *Config) validateLearning(v *validator) {
 	switch t.Select {
 	case SelectLast:
 	case SelectValidation:
-		if c.Environment != EnvReference {
+		if c.Environment != EnvReference && t.Algorithm != AlgorithmMADDPG {
 			v.add("train.select", "%q is built for the reference environment; in a mecsim world use %q", SelectValidation, SelectLast)
 		}
 	default:

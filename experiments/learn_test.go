@@ -292,7 +292,8 @@ comm_hidden = 3
 
 // TestTrainMADDPGOnASlottedWorld: multi-agent training writes its
 // folder, evaluates the agents, the ablation and the baselines on the
-// same seeds, and the same file and seed give the same results.
+// same seeds, and the same file and seed give the same results, whether
+// the variants train side by side or one after another.
 func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 	env, err := DefaultEnv()
 	if err != nil {
@@ -327,7 +328,9 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 	if p := out.MARL.Pareto; len(p) != 4 || p[0].Policy != "maddpg" || len(p[0].Points) != 2 || p[0].Points[1].Knob != 4 || p[1].Policy != "local" {
 		t.Errorf("Pareto summary %+v", p)
 	}
-	if _, err := env.Train(parseText(t, env, slottedDAGWorld), b, TrainOptions{}); err != nil {
+	// The same again, the variants trained one at a time instead of side
+	// by side.
+	if _, err := env.Train(parseText(t, env, slottedDAGWorld), b, TrainOptions{Workers: 1}); err != nil {
 		t.Fatal(err)
 	}
 	// The agents by path: the same evaluation from the checkpoint, and a
@@ -362,31 +365,70 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 }
 
 // TestMADDPGResume: a multi-agent run stopped at 30 steps and resumed to
-// 60 ends exactly as a run of 60 steps (checkpoint, curve, evaluation).
+// 60 ends exactly as a run of 60 steps (checkpoint, curve, evaluation),
+// also when checkpoints are validated and the best is evaluated.
 func TestMADDPGResume(t *testing.T) {
 	env, err := DefaultEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Replace(strings.Replace(slottedDAGWorld, `ablations = ["no-comm"]`, "", 1), "weight_sweep = [[1, 4, 0.1]]", "", 1)
-	whole, half := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "half")
-	if _, err := env.Train(parseText(t, env, text), whole, TrainOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Train(parseText(t, env, strings.Replace(text, "steps = 60", "steps = 30", 1)), half, TrainOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Train(parseText(t, env, text), half, TrainOptions{}); err == nil || !strings.Contains(err.Error(), "--resume") {
-		t.Errorf("training into a folder with a run: %v", err)
-	}
-	if _, err := env.Train(parseText(t, env, text), half, TrainOptions{Resume: true}); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{CheckpointFile, CurveFile, EvalFile} {
-		x, _ := os.ReadFile(filepath.Join(whole, name))
-		y, _ := os.ReadFile(filepath.Join(half, name))
-		if len(x) == 0 || !bytes.Equal(x, y) {
-			t.Errorf("%s: the resumed run differs from the uninterrupted one", name)
-		}
+	plain := strings.Replace(strings.Replace(slottedDAGWorld, `ablations = ["no-comm"]`, "", 1), "weight_sweep = [[1, 4, 0.1]]", "", 1)
+	selecting := strings.Replace(plain, "episode = \"2s\"", "episode = \"2s\"\ncheckpoint_every = 10\nselect = \"validation\"\nvalidation_episodes = 2", 1)
+	for _, c := range []struct {
+		name, text string
+		files      []string
+	}{
+		{"last", plain, []string{CheckpointFile, CurveFile, EvalFile}},
+		{"validation", selecting, []string{CheckpointFile, CurveFile, EvalFile, ValidationFile, BestFile, TrainSummary}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			whole, half := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "half")
+			out, err := env.Train(parseText(t, env, c.text), whole, TrainOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := env.Train(parseText(t, env, strings.Replace(c.text, "steps = 60", "steps = 30", 1)), half, TrainOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := env.Train(parseText(t, env, c.text), half, TrainOptions{}); err == nil || !strings.Contains(err.Error(), "--resume") {
+				t.Errorf("training into a folder with a run: %v", err)
+			}
+			if _, err := env.Train(parseText(t, env, c.text), half, TrainOptions{Resume: true}); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range c.files {
+				x, _ := os.ReadFile(filepath.Join(whole, name))
+				y, _ := os.ReadFile(filepath.Join(half, name))
+				if len(x) == 0 || !bytes.Equal(x, y) {
+					t.Errorf("%s: the resumed run differs from the uninterrupted one", name)
+				}
+			}
+			if c.name != "validation" {
+				return
+			}
+			// Six validations, one per episode of 10 steps; the best
+			// checkpoint is the one evaluated.
+			v, _ := os.ReadFile(filepath.Join(whole, ValidationFile))
+			if n := strings.Count(string(v), "\n"); n != 7 {
+				t.Errorf("validation file has %d lines, want a header and 6 rows:\n%s", n, v)
+			}
+			sel := out.MARL.Selected
+			if len(sel) != 1 || sel[0].Method != AlgorithmMADDPG || sel[0].Step%10 != 0 || !strings.Contains(string(v), fmt.Sprintf("\n%d,", sel[0].Step)) {
+				t.Fatalf("selected %+v; validations:\n%s", sel, v)
+			}
+			best, err := rl.LoadMADDPG(filepath.Join(whole, BestFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := parseText(t, env, c.text)
+			seeds := []uint64{rl.EvalSeed(sim.NewStreams(c.Seed).Derive("evaluation").Seed(), 0), rl.EvalSeed(sim.NewStreams(c.Seed).Derive("evaluation").Seed(), 1)}
+			row, err := env.evaluateMARL(c, best, AlgorithmMADDPG, seeds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row != out.MARL.Evaluation[0] {
+				t.Errorf("the best checkpoint evaluates to %+v; the training's evaluation: %+v", row, out.MARL.Evaluation[0])
+			}
+		})
 	}
 }

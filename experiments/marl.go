@@ -10,8 +10,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/mecsim/mecsim/mec"
@@ -42,6 +44,9 @@ type MARLTrainResult struct {
 	// each baseline's point, with normalised hypervolumes in the box of
 	// all of them (reference point 1.1, 1.1).
 	Pareto []results.ParetoPolicy `json:"pareto"`
+	// Selected names, under train.select = "validation", the checkpoint
+	// each variant's evaluation used (its best file).
+	Selected []MARLSelected `json:"selected,omitempty"`
 }
 
 // marlVariant is one multi-agent training: the configured agents or an
@@ -106,20 +111,30 @@ func (e Env) trainMARL(c *Config, dir string, opt TrainOptions) (*TrainOutcome, 
 	for i := range seeds {
 		seeds[i] = rl.EvalSeed(evalSeed, i)
 	}
+	runs, err := e.trainMARLVariants(vs, opt)
+	if err != nil {
+		return nil, err
+	}
 	for i, v := range vs {
-		tr, wall, steps, err := e.trainMARLRun(v, opt)
-		if err != nil {
-			if i > 0 {
-				return nil, fmt.Errorf("ablation %s: %w", v.name, err)
-			}
-			return nil, err
-		}
+		r := runs[i]
+		tr, sel := r.tr, r.sel
 		if i == 0 {
-			out.MARLCurve, out.WallSeconds, out.StepsThisRun = tr.Curve, wall, steps
+			out.MARLCurve, out.WallSeconds, out.StepsThisRun = tr.Curve, r.wall, r.steps
 			res.Steps, res.Episodes, res.Updates = tr.Step, tr.Episode, tr.Agent.Updates
 		}
-		out.VariantWall = append(out.VariantWall, VariantTiming{Name: v.name, WallSeconds: wall, Steps: steps})
-		row, err := e.evaluateMARL(v.cfg, tr.Agent, v.name, seeds)
+		out.VariantWall = append(out.VariantWall, VariantTiming{Name: v.name, WallSeconds: r.wall, Steps: r.steps})
+		agent := tr.Agent
+		if sel != nil {
+			b, ok := sel.best()
+			if !ok {
+				return nil, fmt.Errorf("%s: no checkpoint was validated", v.name)
+			}
+			if agent, err = rl.LoadMADDPG(filepath.Join(v.dir, BestFile)); err != nil {
+				return nil, err
+			}
+			res.Selected = append(res.Selected, MARLSelected{Method: v.name, Step: b.Step, Score: b.Score})
+		}
+		row, err := e.evaluateMARL(v.cfg, agent, v.name, seeds)
 		if err != nil {
 			return nil, fmt.Errorf("evaluating %s: %w", v.name, err)
 		}
@@ -238,69 +253,157 @@ func (e Env) multiEnv(c *Config, drain bool) (*MultiEnv, error) {
 	return e.NewMultiEnv(c, opt)
 }
 
-// trainMARLRun trains one variant in its folder, resuming it when asked
-// and a checkpoint is there.
-func (e Env) trainMARLRun(v marlVariant, opt TrainOptions) (*rl.MARLTrainer, float64, int, error) {
+// marlRun is one variant's training, prepared and then run.
+type marlRun struct {
+	v     marlVariant
+	tr    *rl.MARLTrainer
+	sel   *marlSelection // nil unless train.select = "validation"
+	wall  float64        // seconds this run took
+	steps int            // steps this run took
+}
+
+// trainMARLVariants trains every variant, up to opt.Workers (default
+// GOMAXPROCS) at once: each is independent of the others (its own
+// seeds, folder and networks), so the results do not depend on how many
+// run together. They are prepared one at a time first, since building
+// gorgonia graphs is not safe from several goroutines.
+func (e Env) trainMARLVariants(vs []marlVariant, opt TrainOptions) ([]*marlRun, error) {
+	runs := make([]*marlRun, len(vs))
+	for i, v := range vs {
+		r, err := e.prepareMARLRun(v, opt)
+		if err != nil {
+			return nil, variantErr(i, v, err)
+		}
+		runs[i] = r
+	}
+	var mu sync.Mutex // progress reports one at a time
+	progress := func(name string, p rl.MARLProgress) {
+		if opt.MARLProgress != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			opt.MARLProgress(name, p)
+		}
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	errs := make([]error, len(vs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(vs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = runs[i].train(progress)
+			}
+		}()
+	}
+	for i := range vs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, variantErr(i, vs[i], err)
+		}
+	}
+	return runs, nil
+}
+
+// variantErr names the ablation or weight an error came from (the
+// configured agents' errors are the file's own).
+func variantErr(i int, v marlVariant, err error) error {
+	if i == 0 {
+		return err
+	}
+	return fmt.Errorf("%s: %w", v.name, err)
+}
+
+// prepareMARLRun opens one variant's folder, resuming its checkpoint
+// when asked and there is one, and builds its networks' graphs.
+func (e Env) prepareMARLRun(v marlVariant, opt TrainOptions) (*marlRun, error) {
 	c, t := v.cfg, v.cfg.Train
 	env, err := e.multiEnv(c, false)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, err
 	}
 	ckpt := filepath.Join(v.dir, CheckpointFile)
-	var tr *rl.MARLTrainer
+	r := &marlRun{v: v}
 	_, statErr := os.Stat(ckpt)
 	switch {
 	case opt.Resume && statErr == nil:
-		if tr, err = rl.LoadMARLTrainer(ckpt, env, t.Steps); err != nil {
-			return nil, 0, 0, err
+		if r.tr, err = rl.LoadMARLTrainer(ckpt, env, t.Steps); err != nil {
+			return nil, err
 		}
 	case statErr == nil:
-		return nil, 0, 0, fmt.Errorf("%s holds a training run already: continue it with --resume, or write to another folder", v.dir)
+		return nil, fmt.Errorf("%s holds a training run already: continue it with --resume, or write to another folder", v.dir)
 	case !errors.Is(statErr, fs.ErrNotExist):
-		return nil, 0, 0, statErr
+		return nil, statErr
 	default:
 		if err := results.OpenLiveFolder(v.dir); err != nil {
-			return nil, 0, 0, err
+			return nil, err
 		}
 		if err := results.WriteFileAtomic(filepath.Join(v.dir, "config.toml"), c.WriteTOML); err != nil {
-			return nil, 0, 0, err
+			return nil, err
 		}
 		agents, obs, actions := env.Shape()
 		m, err := rl.NewMADDPG(t.MADDPG, agents, obs, actions, rlStreams(c.Seed))
 		if err != nil {
-			return nil, 0, 0, err
+			return nil, err
 		}
-		if tr, err = rl.NewMARLTrainer(m, env, c.Seed, t.Steps); err != nil {
-			return nil, 0, 0, err
+		if r.tr, err = rl.NewMARLTrainer(m, env, c.Seed, t.Steps); err != nil {
+			return nil, err
 		}
 	}
+	if err := r.tr.Agent.Prepare(); err != nil {
+		return nil, err
+	}
+	if t.Select == SelectValidation {
+		if r.sel, err = e.newMARLSelection(c); err != nil {
+			return nil, err
+		}
+		if err := r.sel.resume(v.dir, r.tr.Step); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// train runs the variant to its last step, checkpointing (and validating)
+// every checkpoint_every steps and at the end.
+func (r *marlRun) train(progress func(string, rl.MARLProgress)) error {
+	t, dir := r.v.cfg.Train, r.v.dir
+	ckpt := filepath.Join(dir, CheckpointFile)
 	save := func(tr *rl.MARLTrainer) error {
+		if r.sel != nil {
+			if err := r.sel.checkpoint(tr, dir); err != nil {
+				return err
+			}
+		}
 		if err := tr.Save(ckpt); err != nil {
 			return err
 		}
-		return results.WriteFileAtomic(filepath.Join(v.dir, CurveFile), func(w io.Writer) error { return writeMARLCurve(w, tr.Curve) })
+		return results.WriteFileAtomic(filepath.Join(dir, CurveFile), func(w io.Writer) error { return writeMARLCurve(w, tr.Curve) })
 	}
+	tr := r.tr
 	next := (tr.Step/t.CheckpointEvery + 1) * t.CheckpointEvery
 	start, step0 := time.Now(), tr.Step
-	var progress func(rl.MARLProgress)
-	if opt.MARLProgress != nil {
-		progress = func(p rl.MARLProgress) { opt.MARLProgress(v.name, p) }
-	}
-	err = tr.Run(func(tr *rl.MARLTrainer) error {
+	err := tr.Run(func(tr *rl.MARLTrainer) error {
 		if tr.Step >= next && !tr.Done() {
 			next = (tr.Step/t.CheckpointEvery + 1) * t.CheckpointEvery
 			return save(tr)
 		}
 		return nil
-	}, progress)
+	}, func(p rl.MARLProgress) { progress(r.v.name, p) })
 	if err != nil {
-		return nil, 0, 0, err
+		return err
 	}
-	wall := time.Since(start).Seconds()
-	if err := save(tr); err != nil {
-		return nil, 0, 0, err
-	}
-	return tr, wall, tr.Step - step0, nil
+	r.wall = time.Since(start).Seconds()
+	r.steps = tr.Step - step0
+	return save(tr)
 }
 
 // evaluateMARL runs the agents greedily on c's slotted world for each

@@ -41,9 +41,14 @@ type MultiOptions struct {
 // applies to all the phone's waiting tasks of the slot, in priority
 // order. The rewards of a step are each phone's −(in-system integral over
 // the slot)/LatencyScale and −(energy of its tasks in the slot)/
-// EnergyScale, and the edge sites' load balance over the slot as Jain's
-// index − 1 (0 when balanced, below when not; the same for every phone). Episodes are truncated, never
-// terminated: tasks in flight at the end are left unfinished.
+// EnergyScale, and the edge sites' imbalance over the slot, −(1 − Jain's
+// index of their busy times) × their utilisation (0 when balanced or
+// idle, below when not; the same for every phone). Jain's index alone is
+// 1 for idle sites: as a reward it paid phones for keeping work off the
+// edge (agents trained on it sent nearly everything to the cloud), so
+// imbalance counts only as much as there is load to balance. Episodes are
+// truncated, never terminated: tasks in flight at the end are left
+// unfinished.
 type MultiEnv struct {
 	sc    *mec.Scenario
 	space rl.MultiSpace
@@ -186,13 +191,13 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 		m.err = fmt.Errorf("multi-agent environment: %w", err)
 		return false, false, m.err
 	}
-	balance := w.Balance()
+	imbalance := (1 - w.Balance()) * w.EdgeLoad()
 	for i := range n {
 		s := w.SlotStats(i)
 		r := rewards[i*rl.MultiObjectives : (i+1)*rl.MultiObjectives]
 		r[rl.MultiDelay] = -s.InSystem / m.opt.LatencyScale
 		r[rl.MultiEnergy] = -s.Energy / m.opt.EnergyScale
-		r[rl.MultiBalance] = balance - 1 // 0 when balanced, never positive
+		r[rl.MultiBalance] = -imbalance
 	}
 	m.over = w.Boundary() >= m.end
 	if m.opt.Drain {

@@ -65,6 +65,7 @@ type slotQueue struct {
 // slot beginning before the scenario's duration: the steps of an episode.
 type balanceStats struct {
 	last, sum float64
+	load      float64 // the edge's utilisation over the last slot
 	n         int
 }
 
@@ -225,8 +226,15 @@ func (w *World) closeSlot(b sim.Time) {
 		w.accrueBusy(b, &w.sites[i].server)
 	}
 	w.balance.last = w.jain(func(st *station) float64 { return st.busyArea })
+	var busy, capacity float64
 	for i := range w.sites {
+		busy += w.sites[i].server.busyArea
+		capacity += float64(w.sites[i].server.servers)
 		w.sites[i].server.busyArea = 0
+	}
+	w.balance.load = 0
+	if capacity > 0 {
+		w.balance.load = busy / (capacity * w.sc.DecisionInterval.Seconds())
 	}
 	if w.slot >= 1 && w.slot <= w.episodeSlots() {
 		w.balance.sum += w.balance.last
@@ -275,6 +283,13 @@ func (w *World) SlotStats(i int) SlotStats { return w.phones[i].queue.last }
 // sites are equally busy (or all idle), 1/sites when one site does all
 // the work.
 func (w *World) Balance() float64 { return w.balance.last }
+
+// EdgeLoad returns the edge sites' utilisation over the slot that ended
+// at the last boundary: their processors' busy seconds over the slot
+// divided by processors × decision interval, in [0, 1] (0 with no site).
+// It weighs Balance where imbalance should count only as much as there
+// is load to balance.
+func (w *World) EdgeLoad() float64 { return w.balance.load }
 
 // MeanBalance returns the mean of Balance over the slots that begin
 // before the scenario's duration, as far as the run has gone (1 if none

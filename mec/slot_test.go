@@ -346,3 +346,69 @@ func TestSlottedMisuse(t *testing.T) {
 		t.Error("Run on a world already stepped: no error")
 	}
 }
+
+// TestEdgeLoadIdentity checks the edge's per-slot utilisation on a whole
+// run: summed over the slots, EdgeLoad × processors × interval is the
+// busy time of the edge, the number of tasks it ran × their 2 ms compute
+// time; every slot's load lies in [0, 1], and a world whose work stays on
+// the phones has none.
+func TestEdgeLoadIdentity(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		policy policies.Policy
+	}{
+		{"edge", policies.EdgeNearest{}},
+		{"local", policies.AlwaysLocal{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sc := testScenario(3, 20, 5*sim.Second)
+			sc.DecisionInterval = 10 * sim.Millisecond
+			w, err := NewWorld(sc, sim.NewStreams(2), c.policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var busy float64
+			for {
+				more, err := w.NextSlot()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if l := w.EdgeLoad(); l < 0 || l > 1+1e-12 {
+					t.Fatalf("slot ending at %v: load %g", w.Boundary(), l)
+				}
+				busy += w.EdgeLoad() * 0.010
+				for i := range sc.Phones {
+					for w.Waiting(i) > 0 {
+						obs, err := w.ObserveWaiting(i)
+						if err != nil {
+							t.Fatal(err)
+						}
+						d, _ := c.policy.Decide(obs)
+						if err := w.DecideWaiting(i, d); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				if !more {
+					break
+				}
+			}
+			tasks, err := w.Results("test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			onEdge := 0
+			for _, r := range tasks {
+				if r.Place == "edge-0" && r.Status == results.StatusOK {
+					onEdge++
+				}
+			}
+			if want := 0.002 * float64(onEdge); math.Abs(busy-want) > 1e-9 {
+				t.Errorf("edge busy %.9f s over the slots, %d tasks × 2 ms = %.9f s", busy, onEdge, want)
+			}
+			if (c.name == "edge") != (onEdge > 0) {
+				t.Errorf("%d tasks on the edge", onEdge)
+			}
+		})
+	}
+}

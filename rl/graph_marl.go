@@ -179,11 +179,16 @@ func (cg *marlCriticGraph) step(grads [][]float64) (float64, error) {
 
 // marlActorGraph is MADDPG's actor loss for one agent i on a batch:
 //
-//	−mean_b Q_i(x_b with a_i := ã_i) + reg·mean(logits²)
+//	−mean_b w_b·Q_i(x_b with a_i := ã_i) + reg·mean_b w_b·mean(logits_b²)
 //
 // where ã_i is the straight-through Gumbel-softmax sample of agent i's
 // logits and the other agents' actions are the buffer's (in xbase, whose
 // agent-i action slot is zero; place (K × W) puts a_i into that slot).
+// The weights w_b restrict both means to the rows where agent i had a
+// choice (two or more allowed actions): elsewhere its policy has no
+// effect and no gradient, and counting those rows would only shrink the
+// step and let the logit penalty act on states the policy never decides
+// in (in a mecsim world a phone has a task in about one slot of seven).
 // Its gradient flows through Q into the actor (and the channel, when
 // there is one), not into the critic.
 type marlActorGraph struct {
@@ -196,6 +201,8 @@ type marlActorGraph struct {
 	noise  input   // B × K Gumbel noise
 	inv    input   // B × K, every entry 1/τ
 	diff   input   // B × K: hard − soft, so that the sample's value is hard
+	wq     input   // B × 1 row weights w_b
+	wl     input   // B × K, row b all w_b
 	xbase  input   // B × W critic inputs, agent i's action slot zero
 	place  input   // K × W: puts agent i's action into its slot
 }
@@ -260,7 +267,9 @@ func newMARLActorGraph(sp marlActorSpec) (*marlActorGraph, error) {
 	ag.place = newInput(g, "place", K, W)
 	xq := b.add(ag.xbase.node, b.mul(a, ag.place.node))
 	q := b.mlp(bindWeights(g, sp.critic.W), xq)
-	loss := b.sub(b.scale(b.mean(b.square(logits)), sp.logitReg), b.mean(q))
+	ag.wq = newInput(g, "wq", B, 1)
+	ag.wl = newInput(g, "wl", B, K)
+	loss := b.sub(b.scale(b.mean(b.hadamard(ag.wl.node, b.square(logits))), sp.logitReg), b.mean(b.hadamard(ag.wq.node, q)))
 	if b.err != nil {
 		return nil, fmt.Errorf("rl: actor graph: %w", b.err)
 	}
@@ -270,7 +279,7 @@ func newMARLActorGraph(sp marlActorSpec) (*marlActorGraph, error) {
 
 // step runs the graph with every input filled by the caller.
 func (ag *marlActorGraph) step(grads [][]float64) (float64, error) {
-	ins := []input{ag.in, ag.bias, ag.noise, ag.inv, ag.diff, ag.xbase, ag.place}
+	ins := []input{ag.in, ag.bias, ag.noise, ag.inv, ag.diff, ag.wq, ag.wl, ag.xbase, ag.place}
 	ins = append(ins, ag.others...)
 	ins = append(ins, ag.pick...)
 	if ag.h.node != nil {

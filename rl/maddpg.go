@@ -62,10 +62,11 @@ type MADDPGConfig struct {
 	Message    int  `toml:"message"`     // message length
 	CommHidden int  `toml:"comm_hidden"` // recurrent width per direction
 	// Weights scalarise the reward vector (delay, energy, load balance).
-	// The default weighs load balance by 0.1: in a mecsim world its
-	// utility (Jain's index − 1, down to −2/3 for three sites) is larger
-	// per slot than a phone's mean number of jobs in the system, and at
-	// full weight it would teach the phones to keep the edge idle.
+	// The default weighs load balance by 0.1: in a mecsim world every
+	// phone is charged the whole edge's imbalance, which one offloaded
+	// job raises by a good part of its edge time; at full weight that
+	// rivals the job's own gain in latency from the edge, at 0.1 it
+	// leans choices between sites without overruling delay and energy.
 	Weights []float64 `toml:"weights"`
 }
 
@@ -461,4 +462,39 @@ func (m *MADDPG) Observe(tr JointTransition) {
 // ReadyToUpdate reports whether the schedule asks for an update now.
 func (m *MADDPG) ReadyToUpdate() bool {
 	return m.Steps >= m.Cfg.Warmup && m.Buf.Len >= m.Cfg.Batch && m.Steps%m.Cfg.UpdateEvery == 0
+}
+
+// ActionValues writes into out (Actions values) agent i's critic value
+// of each of its actions in the joint state obs (every agent's
+// observation, agent-major), the other agents' actions fixed at actions:
+// the values the actor's update climbs, for looking into what an agent
+// has learnt.
+func (m *MADDPG) ActionValues(obs []float64, actions []int, i int, out []float64) error {
+	N, K, O, W := m.Agents, m.Actions, m.Obs, m.criticInputs()
+	if len(obs) != N*O || len(actions) != N || len(out) != K || i < 0 || i >= N {
+		return fmt.Errorf("rl: action values of agent %d on %d observation values, %d actions, into %d; want an agent below %d, %d, %d, %d",
+			i, len(obs), len(actions), len(out), N, N*O, N, K)
+	}
+	x := make([]float64, K*W)
+	for k := range K {
+		row := x[k*W : (k+1)*W]
+		if m.centralised() {
+			copy(row[:N*O], obs)
+			for j, a := range actions {
+				if j != i {
+					row[N*O+j*K+a] = 1
+				}
+			}
+			row[N*O+i*K+k] = 1
+		} else {
+			copy(row[:O], obs[i*O:(i+1)*O])
+			row[O+k] = 1
+		}
+		if m.Cfg.Share {
+			row[W-N+i] = 1
+		}
+	}
+	var s mlpScratch
+	m.critics[m.net(i)].Forward(x, K, out, &s)
+	return nil
 }

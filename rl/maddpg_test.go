@@ -308,3 +308,50 @@ func BenchmarkMADDPGUpdate(b *testing.B) {
 		}
 	}
 }
+
+// TestActorLearnsOnlyWhereItChooses: an agent whose every transition
+// allows it a single action (a phone with nothing to decide) has no
+// policy gradient, so its actor stays exactly as it was, logit penalty
+// included, while the other agent's, which chooses, moves.
+func TestActorLearnsOnlyWhereItChooses(t *testing.T) {
+	cfg := DefaultMADDPG()
+	cfg.Hidden, cfg.Batch, cfg.Buffer, cfg.Warmup = 8, 16, 64, 0
+	m, err := NewMADDPG(cfg, 2, 3, 3, sim.NewStreams(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := []Weights{m.actors[0].weights().Clone(), m.actors[1].weights().Clone()}
+	rng := rand.New(rand.NewPCG(1, 2))
+	obs, next := make([]float64, 6), make([]float64, 6)
+	mask := []bool{true, false, false, true, true, true}
+	rew := make([]float64, 2*MultiObjectives)
+	for range 32 {
+		for i := range obs {
+			obs[i], next[i] = rng.Float64(), rng.Float64()
+		}
+		act := []int{0, rng.IntN(3)}
+		rew[MultiDelay], rew[MultiObjectives+MultiDelay] = -rng.Float64(), -float64(act[1])
+		m.Observe(JointTransition{Obs: obs, Next: next, Mask: mask, NextMask: mask, Actions: act, Rewards: rew})
+	}
+	for range 5 {
+		if _, err := m.Update(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved := func(a, b Weights) bool {
+		for p := range a {
+			for k := range a[p].Data {
+				if a[p].Data[k] != b[p].Data[k] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if moved(before[0], m.actors[0].weights()) {
+		t.Error("the actor of the agent without a choice moved")
+	}
+	if !moved(before[1], m.actors[1].weights()) {
+		t.Error("the actor of the agent with choices did not move")
+	}
+}

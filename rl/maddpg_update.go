@@ -40,6 +40,22 @@ func zerosLike(ws Weights) [][]float64 {
 	return g
 }
 
+// Prepare builds the update's networks and graphs now rather than at the
+// first update. Building gorgonia graphs is not safe from several
+// goroutines: agents to be trained in parallel are prepared one at a
+// time first.
+func (m *MADDPG) Prepare() error {
+	if m.u != nil {
+		return nil
+	}
+	u, err := m.newUpdate()
+	if err != nil {
+		return err
+	}
+	m.u = u
+	return nil
+}
+
 func (m *MADDPG) newUpdate() (*marlUpdate, error) {
 	N, B, K, S := m.Agents, m.Cfg.Batch, m.Actions, m.stateSize()
 	u := &marlUpdate{
@@ -281,6 +297,28 @@ func (m *MADDPG) Update() (MARLStats, error) {
 		if S > 0 {
 			copy(ag.h.data, u.h0[i*B*S:(i+1)*B*S])
 			copy(ag.c.data, u.c0[i*B*S:(i+1)*B*S])
+		}
+		decisions := 0
+		for b := range B {
+			allowed := 0
+			for k := range K {
+				if u.mask[(i*B+b)*K+k] {
+					allowed++
+				}
+			}
+			ag.wq.data[b] = 0
+			if allowed >= 2 {
+				ag.wq.data[b] = 1
+				decisions++
+			}
+		}
+		for b := range B {
+			if decisions > 0 {
+				ag.wq.data[b] *= float64(B) / float64(decisions)
+			}
+			for k := range K {
+				ag.wl.data[b*K+k] = ag.wq.data[b]
+			}
 		}
 		for b := range B {
 			r := i*B + b

@@ -131,8 +131,8 @@ type trainProgress struct {
 	shown bool
 	last  time.Time
 	tenth int
-	// variant is the multi-agent variant being trained.
-	variant string
+	// tenths is, per multi-agent variant, the tenths of its run reported.
+	tenths map[string]int
 }
 
 func newTrainProgress(stderr io.Writer) *trainProgress {
@@ -149,12 +149,20 @@ func (p *trainProgress) update(pr rl.Progress) {
 }
 
 func (p *trainProgress) updateMARL(variant string, pr rl.MARLProgress) {
-	if variant != p.variant {
-		p.done()
-		p.variant, p.tenth, p.shown = variant, 0, false
+	line := fmt.Sprintf("%s: step %d/%d  episode %d  return %.3f  critic %.4g  actor %.4g  noise %.3f  %.0f steps/s",
+		variant, pr.Step, pr.Steps, pr.Last.Episode+1, pr.Last.Return, pr.Last.CriticLoss, pr.Last.ActorLoss, pr.Last.Noise, pr.StepsPerSecond)
+	if p.tty {
+		// Variants train side by side: the line shows the latest report.
+		p.show(line, pr.Step, pr.Steps)
+		return
 	}
-	p.show(fmt.Sprintf("%s: step %d/%d  episode %d  return %.3f  critic %.4g  actor %.4g  noise %.3f  %.0f steps/s",
-		variant, pr.Step, pr.Steps, pr.Last.Episode+1, pr.Last.Return, pr.Last.CriticLoss, pr.Last.ActorLoss, pr.Last.Noise, pr.StepsPerSecond), pr.Step, pr.Steps)
+	if p.tenths == nil {
+		p.tenths = map[string]int{}
+	}
+	if tenth := 10 * pr.Step / max(pr.Steps, 1); tenth > p.tenths[variant] {
+		p.tenths[variant] = tenth
+		fmt.Fprintln(p.w, line)
+	}
 }
 
 func (p *trainProgress) show(line string, step, steps int) {
