@@ -246,7 +246,8 @@ type VariantTiming struct {
 // drain, for evaluation over the whole duration.
 func (e Env) multiEnv(c *Config, drain bool) (*MultiEnv, error) {
 	t := c.Train
-	opt := MultiOptions{Episode: t.Episode, LatencyScale: t.LatencyScale, EnergyScale: t.EnergyScale, Drain: drain}
+	opt := MultiOptions{Episode: t.Episode, LatencyScale: t.LatencyScale, EnergyScale: t.EnergyScale, Drain: drain,
+		Estimate: t.Reward == "estimate"}
 	if drain {
 		opt.Episode = c.Duration
 	}

@@ -31,6 +31,13 @@ type MultiOptions struct {
 	// any more and every task has ended) instead of at Episode, so that
 	// Results holds every task's record: for evaluation.
 	Drain bool
+	// Estimate rewards each decision at once, in the slot it is made, with
+	// the world's estimate for the chosen target instead of the realised
+	// in-system time and energy: a phone's delay utility is −Σ (time its
+	// task waited for the slot + the target's estimated latency)/
+	// LatencyScale and its energy utility −Σ estimated energy/EnergyScale
+	// over the tasks it decided in the slot (train.reward = "estimate").
+	Estimate bool
 }
 
 // MultiEnv is a slotted mecsim world as an rl.MultiEnv: each phone is an
@@ -58,6 +65,8 @@ type MultiEnv struct {
 	world *mec.World
 	err   error // why the episode could not start, reported by Observe and Step
 	over  bool  // truncated: Step needs a Reset
+
+	estDelay, estEnergy []float64 // per phone, the slot's estimates (Estimate)
 }
 
 // errControlled is the policy of a world whose decisions come from a
@@ -171,6 +180,13 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 		return false, false, fmt.Errorf("multi-agent environment: %d actions and %d rewards, want %d and %d", len(actions), len(rewards), n, n*rl.MultiObjectives)
 	}
 	w := m.world
+	if m.opt.Estimate {
+		if len(m.estDelay) != n {
+			m.estDelay, m.estEnergy = make([]float64, n), make([]float64, n)
+		}
+		clear(m.estDelay)
+		clear(m.estEnergy)
+	}
 	for i, a := range actions {
 		for w.Waiting(i) > 0 {
 			o, err := w.ObserveWaiting(i)
@@ -180,6 +196,10 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 			k, ok := m.space.Target(o, a)
 			if !ok {
 				return false, false, fmt.Errorf("multi-agent environment: phone %d: action %d is no target of task %d", i, a, o.Task.ID)
+			}
+			if m.opt.Estimate {
+				m.estDelay[i] += o.Task.Waited + o.Targets[k].EstimatedLatency()
+				m.estEnergy[i] += o.Targets[k].Energy
 			}
 			if err := w.DecideWaiting(i, policies.Decision{Target: k}); err != nil {
 				return false, false, fmt.Errorf("multi-agent environment: phone %d: %w", i, err)
@@ -195,8 +215,13 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 	for i := range n {
 		s := w.SlotStats(i)
 		r := rewards[i*rl.MultiObjectives : (i+1)*rl.MultiObjectives]
-		r[rl.MultiDelay] = -s.InSystem / m.opt.LatencyScale
-		r[rl.MultiEnergy] = -s.Energy / m.opt.EnergyScale
+		if m.opt.Estimate {
+			r[rl.MultiDelay] = -m.estDelay[i] / m.opt.LatencyScale
+			r[rl.MultiEnergy] = -m.estEnergy[i] / m.opt.EnergyScale
+		} else {
+			r[rl.MultiDelay] = -s.InSystem / m.opt.LatencyScale
+			r[rl.MultiEnergy] = -s.Energy / m.opt.EnergyScale
+		}
 		r[rl.MultiBalance] = -imbalance
 	}
 	m.over = w.Boundary() >= m.end

@@ -457,3 +457,63 @@ func trainStep(tr *rl.MARLTrainer) error {
 	_, err := tr.TrainStep()
 	return err
 }
+
+// TestMultiEnvEstimateRewards checks the per-decision rewards: a phone
+// is rewarded only in the slots in which it decides, and, everything run
+// on the phones, its estimated energy (compute power × time of each
+// subtask) is positive and below the realised energy of the same run,
+// which adds the phone's idle power while its jobs wait.
+func TestMultiEnvEstimateRewards(t *testing.T) {
+	env, c := multiConfig(t, 3)
+	est, err := env.NewMultiEnv(c, MultiOptions{EnergyScale: 1, Estimate: true, Drain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := env.NewMultiEnv(c, MultiOptions{EnergyScale: 1, Drain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	est.Reset(5)
+	real.Reset(5)
+	n, o, k := est.Shape()
+	obs, mask := make([]float64, n*o), make([]bool, n*k)
+	actions := make([]int, n)
+	r, rr := make([]float64, n*rl.MultiObjectives), make([]float64, n*rl.MultiObjectives)
+	estE, realE := make([]float64, n), make([]float64, n)
+	decisions := 0
+	for {
+		if err := est.Observe(obs, mask); err != nil {
+			t.Fatal(err)
+		}
+		_, over, err := est.Step(actions, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := real.Step(actions, rr); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			d, e := -r[i*rl.MultiObjectives+rl.MultiDelay], -r[i*rl.MultiObjectives+rl.MultiEnergy]
+			decided := obs[i*o+rl.MultiHasTask] > 0
+			if decided != (d > 0) || decided != (e > 0) {
+				t.Fatalf("phone %d decided %v, rewarded delay %v, energy %v", i, decided, d, e)
+			}
+			if decided {
+				decisions++
+			}
+			estE[i] += e
+			realE[i] -= rr[i*rl.MultiObjectives+rl.MultiEnergy]
+		}
+		if over {
+			break
+		}
+	}
+	if decisions == 0 {
+		t.Fatal("no decision")
+	}
+	for i := range n {
+		if !(estE[i] > 0 && estE[i] < realE[i]) {
+			t.Errorf("phone %d: estimated energy %v J, realised %v J", i, estE[i], realE[i])
+		}
+	}
+}

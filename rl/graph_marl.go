@@ -144,22 +144,25 @@ func (b *builder) gumbelST(logits, bias, noise, invTemp, delta *G.Node) *G.Node 
 	return b.add(soft, delta)
 }
 
-// marlCriticGraph is the loss mean((Q(x) − y)²) of one critic on a batch
-// of B rows of critic inputs.
+// marlCriticGraph is the loss mean((Q(x, a) − y)²) of one critic on a
+// batch of B rows: the critic has one output per action of its agent,
+// and Q(x, a) = Σ_k a_k·out_k(x) picks the one of the action taken.
 type marlCriticGraph struct {
 	gradGraph
-	x, y input
+	x, a, y, ones input
 }
 
-func newMARLCriticGraph(critic *MLP, bsize int) (*marlCriticGraph, error) {
+func newMARLCriticGraph(critic *MLP, bsize, actions int) (*marlCriticGraph, error) {
 	g := G.NewGraph()
 	cg := &marlCriticGraph{}
 	cg.g = g
 	cg.x = newInput(g, "x", bsize, critic.Sizes[0])
+	cg.a = newInput(g, "a", bsize, actions)
 	cg.y = newInput(g, "y", bsize, 1)
+	cg.ones = newOnes(g, actions)
 	b := &builder{g: g}
 	w := bindWeights(g, critic.W)
-	q := b.mlp(w, cg.x.node)
+	q := b.pick(b.mlp(w, cg.x.node), cg.a.node, cg.ones.node)
 	cg.loss = b.mean(b.square(b.sub(q, cg.y.node)))
 	if b.err != nil {
 		return nil, fmt.Errorf("rl: critic graph: %w", b.err)
@@ -168,8 +171,24 @@ func newMARLCriticGraph(critic *MLP, bsize int) (*marlCriticGraph, error) {
 	return cg, cg.compile()
 }
 
+// newOnes is a K × 1 column of ones, for row sums.
+func newOnes(g *G.ExprGraph, k int) input {
+	in := newInput(g, "ones", k, 1)
+	for i := range in.data {
+		in.data[i] = 1
+	}
+	return in
+}
+
+// pick is Σ_k a_k·values_k for each row: the value of action a (one-hot,
+// or a relaxed sample) among a row of per-action values; ones is a K × 1
+// column of ones.
+func (b *builder) pick(values, a, ones *G.Node) *G.Node {
+	return b.mul(b.hadamard(values, a), ones)
+}
+
 func (cg *marlCriticGraph) step(grads [][]float64) (float64, error) {
-	for _, in := range []input{cg.x, cg.y} {
+	for _, in := range []input{cg.x, cg.a, cg.y, cg.ones} {
 		if err := in.let(); err != nil {
 			return 0, err
 		}
@@ -182,8 +201,9 @@ func (cg *marlCriticGraph) step(grads [][]float64) (float64, error) {
 //	−mean_b w_b·Q_i(x_b with a_i := ã_i) + reg·mean_b w_b·mean(logits_b²)
 //
 // where ã_i is the straight-through Gumbel-softmax sample of agent i's
-// logits and the other agents' actions are the buffer's (in xbase, whose
-// agent-i action slot is zero; place (K × W) puts a_i into that slot).
+// logits, Q_i(x, ã) = Σ_k ã_k·out_k(x) picks among the critic's
+// per-action outputs, and the other agents' actions are the buffer's (in
+// the critic inputs x).
 // The weights w_b restrict both means to the rows where agent i had a
 // choice (two or more allowed actions): elsewhere its policy has no
 // effect and no gradient, and counting those rows would only shrink the
@@ -203,8 +223,8 @@ type marlActorGraph struct {
 	diff   input   // B × K: hard − soft, so that the sample's value is hard
 	wq     input   // B × 1 row weights w_b
 	wl     input   // B × K, row b all w_b
-	xbase  input   // B × W critic inputs, agent i's action slot zero
-	place  input   // K × W: puts agent i's action into its slot
+	x      input   // B × W critic inputs (the other agents' actions among them)
+	ones   input   // K × 1 ones
 }
 
 // marlActorSpec says what an actor graph contains.
@@ -262,11 +282,9 @@ func newMARLActorGraph(sp marlActorSpec) (*marlActorGraph, error) {
 	ag.inv = newInput(g, "inv", B, K)
 	ag.diff = newInput(g, "diff", B, K)
 	a := b.gumbelST(logits, ag.bias.node, ag.noise.node, ag.inv.node, ag.diff.node)
-	W := sp.critic.Sizes[0]
-	ag.xbase = newInput(g, "xbase", B, W)
-	ag.place = newInput(g, "place", K, W)
-	xq := b.add(ag.xbase.node, b.mul(a, ag.place.node))
-	q := b.mlp(bindWeights(g, sp.critic.W), xq)
+	ag.x = newInput(g, "x", B, sp.critic.Sizes[0])
+	ag.ones = newOnes(g, K)
+	q := b.pick(b.mlp(bindWeights(g, sp.critic.W), ag.x.node), a, ag.ones.node)
 	ag.wq = newInput(g, "wq", B, 1)
 	ag.wl = newInput(g, "wl", B, K)
 	loss := b.sub(b.scale(b.mean(b.hadamard(ag.wl.node, b.square(logits))), sp.logitReg), b.mean(b.hadamard(ag.wq.node, q)))
@@ -279,7 +297,7 @@ func newMARLActorGraph(sp marlActorSpec) (*marlActorGraph, error) {
 
 // step runs the graph with every input filled by the caller.
 func (ag *marlActorGraph) step(grads [][]float64) (float64, error) {
-	ins := []input{ag.in, ag.bias, ag.noise, ag.inv, ag.diff, ag.wq, ag.wl, ag.xbase, ag.place}
+	ins := []input{ag.in, ag.bias, ag.noise, ag.inv, ag.diff, ag.wq, ag.wl, ag.x, ag.ones}
 	ins = append(ins, ag.others...)
 	ins = append(ins, ag.pick...)
 	if ag.h.node != nil {

@@ -112,70 +112,66 @@ func TestLSTMStepByHand(t *testing.T) {
 }
 
 // TestCriticActionGradient checks ∂Q/∂a through gorgonia against central
-// finite differences of the plain-Go critic: the gradient the actor
-// update follows.
+// finite differences of the plain-Go critic, Q(x, a) = Σ_k a_k·out_k(x)
+// over its per-action outputs: the gradient the actor update follows,
+// taken at a relaxed (not one-hot) sample as in training; and, through
+// the critic's inputs, ∂Q/∂x, which the update of a critic follows.
 func TestCriticActionGradient(t *testing.T) {
 	rng := testRand(2)
 	const B, K, W = 4, 3, 10
-	critic, _ := NewMLP([]int{W, 8, 8, 1}, rng, 1, "q")
-	xbase := randSlice(rng, B*W, 1)
-	for r := range B { // agent i's action slot (columns 4..6) is zero in xbase
-		for k := range K {
-			xbase[r*W+4+k] = 0
-		}
-	}
-	place := make([]float64, K*W)
-	for k := range K {
-		place[k*W+4+k] = 1
-	}
+	critic, _ := NewMLP([]int{W, 8, 8, K}, rng, 1, "q")
+	x := randSlice(rng, B*W, 1)
 	a := randSlice(rng, B*K, 1)
 
 	g := G.NewGraph()
 	b := &builder{g: g}
 	an := constInput(g, "a", B, K, a)
-	q := b.mlp(bindWeights(g, critic.W), b.add(constInput(g, "xbase", B, W, xbase), b.mul(an, constInput(g, "place", K, W, place))))
+	xn := constInput(g, "x", B, W, x)
+	ones := newOnes(g, K)
+	q := b.pick(b.mlp(bindWeights(g, critic.W), xn), an, ones.node)
 	sum := b.do(func() (*G.Node, error) { return G.Sum(q) })
 	if b.err != nil {
 		t.Fatal(b.err)
 	}
-	if _, err := G.Grad(sum, an); err != nil {
+	if _, err := G.Grad(sum, an, xn); err != nil {
 		t.Fatal(err)
 	}
-	vm := G.NewTapeMachine(g, G.BindDualValues(an))
+	vm := G.NewTapeMachine(g, G.BindDualValues(an, xn))
 	defer vm.Close()
 	if err := vm.RunAll(); err != nil {
 		t.Fatal(err)
 	}
-	gv, err := an.Grad()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := gv.Data().([]float64)
-
-	qsum := func(a []float64) float64 {
-		x := append([]float64(nil), xbase...)
-		for r := range B {
-			for k := range K {
-				x[r*W+4+k] += a[r*K+k]
-			}
+	grad := func(n *G.Node) []float64 {
+		gv, err := n.Grad()
+		if err != nil {
+			t.Fatal(err)
 		}
-		out := make([]float64, B)
+		return gv.Data().([]float64)
+	}
+	gotA, gotX := grad(an), grad(xn)
+
+	qsum := func(x, a []float64) float64 {
+		out := make([]float64, B*K)
 		critic.Forward(x, B, out, &mlpScratch{})
 		s := 0.0
-		for _, v := range out {
-			s += v
+		for i, v := range out {
+			s += a[i] * v
 		}
 		return s
 	}
-	const h = 1e-6
-	want := make([]float64, B*K)
-	for i := range a {
-		p, m := append([]float64(nil), a...), append([]float64(nil), a...)
-		p[i] += h
-		m[i] -= h
-		want[i] = (qsum(p) - qsum(m)) / (2 * h)
+	fd := func(v []float64, f func([]float64) float64) []float64 {
+		const h = 1e-6
+		d := make([]float64, len(v))
+		for i := range v {
+			p, m := append([]float64(nil), v...), append([]float64(nil), v...)
+			p[i] += h
+			m[i] -= h
+			d[i] = (f(p) - f(m)) / (2 * h)
+		}
+		return d
 	}
-	assertClose(t, "∂Q/∂a", got, want, 1e-6)
+	assertClose(t, "∂Q/∂a", gotA, fd(a, func(a []float64) float64 { return qsum(x, a) }), 1e-6)
+	assertClose(t, "∂Q/∂x", gotX, fd(x, func(x []float64) float64 { return qsum(x, a) }), 1e-6)
 }
 
 // gumbelHard returns the one-hot arg-max of logits + noise and the soft

@@ -47,6 +47,11 @@ type MADDPGConfig struct {
 	// one-hot agent id among their inputs, so that 500 phones do not mean
 	// 500 networks.
 	Share bool `toml:"share"`
+	// ActorID: with Share, the actor reads the agent id too (the
+	// default), so that phones may learn to act differently; false makes
+	// the actor one policy of the observation alone, for phones that are
+	// alike (the critic reads the id either way).
+	ActorID bool `toml:"actor_id"`
 	// AgentsPerUpdate is the number of agents whose critic and actor
 	// losses an update takes, drawn at random (all of them when there are
 	// no more): with sharing, the gradient over all agents is estimated
@@ -82,7 +87,7 @@ func DefaultMADDPG() MADDPGConfig {
 		Hidden: 64, Layers: 2, ActorLR: 1e-3, CriticLR: 1e-3, Gamma: 0.95, Tau: 0.01,
 		Batch: 128, Buffer: 20000, Warmup: 1000, UpdateEvery: 1, Temperature: 1,
 		NoiseStart: 1, NoiseEnd: 0.1, NoiseSteps: 10000, LogitReg: 0.01,
-		Critic: CriticCentralised, AgentsPerUpdate: 16, LSTMSize: 32, Message: 8, CommHidden: 16,
+		Critic: CriticCentralised, ActorID: true, AgentsPerUpdate: 16, LSTMSize: 32, Message: 8, CommHidden: 16,
 		Weights: []float64{1, 1, 0.1},
 	}
 }
@@ -223,7 +228,7 @@ func NewMADDPG(cfg MADDPGConfig, agents, obs, actions int, streams sim.Streams) 
 		if err != nil {
 			return nil, err
 		}
-		q, err := NewMLP(m.mlpSizes(m.criticInputs(), 1), initRng, 0.1, fmt.Sprintf("critic%d.", i))
+		q, err := NewMLP(m.mlpSizes(m.criticInputs(), actions), initRng, 0.1, fmt.Sprintf("critic%d.", i))
 		if err != nil {
 			return nil, err
 		}
@@ -269,11 +274,14 @@ func (m *MADDPG) newActor(rng *rand.Rand, prefix string) (marlActor, error) {
 // ownInputs is the width of an agent's own actor inputs: its observation
 // and, when networks are shared, its one-hot id.
 func (m *MADDPG) ownInputs() int {
-	if m.Cfg.Share {
+	if m.actorID() {
 		return m.Obs + m.Agents
 	}
 	return m.Obs
 }
+
+// actorID reports whether the actors read a one-hot agent id.
+func (m *MADDPG) actorID() bool { return m.Cfg.Share && m.Cfg.ActorID }
 
 // actorInputs adds the channel's context.
 func (m *MADDPG) actorInputs() int {
@@ -288,9 +296,9 @@ func (m *MADDPG) centralised() bool { return m.Cfg.Critic == CriticCentralised }
 // criticInputs: every (or the own) observation, every (or the own)
 // one-hot action, and the one-hot id when shared.
 func (m *MADDPG) criticInputs() int {
-	n := m.Obs + m.Actions
+	n := m.Obs
 	if m.centralised() {
-		n *= m.Agents
+		n = m.Agents*m.Obs + (m.Agents-1)*m.Actions
 	}
 	if m.Cfg.Share {
 		n += m.Agents
@@ -298,12 +306,16 @@ func (m *MADDPG) criticInputs() int {
 	return n
 }
 
-// actionSlot is the first critic input of agent i's action.
-func (m *MADDPG) actionSlot(i int) int {
-	if m.centralised() {
-		return m.Agents*m.Obs + i*m.Actions
-	}
-	return m.Obs
+// seat is where agent j's observation sits among agent i's centralised
+// critic inputs: i's own first, then the others in turn (i+1, …, N−1, 0,
+// …, i−1), whose actions follow in the same order (seat p's at block
+// p−1). With shared networks this puts what an agent's value depends on
+// most at the same inputs for every agent; in the fixed order agent 0,
+// 1, …, a shared critic would have to learn from the agent id which
+// block of inputs is its own, a multiplicative routing an MLP learns
+// slowly.
+func (m *MADDPG) seat(i, j int) int {
+	return (j - i + m.Agents) % m.Agents
 }
 
 func (m *MADDPG) stateSize() int {
@@ -362,7 +374,7 @@ func (m *MADDPG) forwardActors(actors []marlActor, comm *Comm, obs []float64, b 
 		for r := range b {
 			row := s.x[(j*b+r)*in : (j*b+r+1)*in]
 			copy(row, obs[(j*b+r)*m.Obs:(j*b+r+1)*m.Obs])
-			if m.Cfg.Share {
+			if m.actorID() {
 				clear(row[m.Obs:own])
 				row[m.Obs+j] = 1
 			}
@@ -470,31 +482,37 @@ func (m *MADDPG) ReadyToUpdate() bool {
 // the values the actor's update climbs, for looking into what an agent
 // has learnt.
 func (m *MADDPG) ActionValues(obs []float64, actions []int, i int, out []float64) error {
-	N, K, O, W := m.Agents, m.Actions, m.Obs, m.criticInputs()
+	N, K, O := m.Agents, m.Actions, m.Obs
 	if len(obs) != N*O || len(actions) != N || len(out) != K || i < 0 || i >= N {
 		return fmt.Errorf("rl: action values of agent %d on %d observation values, %d actions, into %d; want an agent below %d, %d, %d, %d",
 			i, len(obs), len(actions), len(out), N, N*O, N, K)
 	}
-	x := make([]float64, K*W)
-	for k := range K {
-		row := x[k*W : (k+1)*W]
-		if m.centralised() {
-			copy(row[:N*O], obs)
-			for j, a := range actions {
-				if j != i {
-					row[N*O+j*K+a] = 1
-				}
-			}
-			row[N*O+i*K+k] = 1
-		} else {
-			copy(row[:O], obs[i*O:(i+1)*O])
-			row[O+k] = 1
-		}
-		if m.Cfg.Share {
-			row[W-N+i] = 1
-		}
-	}
+	x := make([]float64, m.criticInputs())
+	m.criticRow(x, func(j int) []float64 { return obs[j*O : (j+1)*O] }, func(j int) int { return actions[j] }, i)
 	var s mlpScratch
-	m.critics[m.net(i)].Forward(x, K, out, &s)
+	m.critics[m.net(i)].Forward(x, 1, out, &s)
 	return nil
+}
+
+// criticRow writes agent i's critic inputs into row: the seated
+// observations obs(j), the other agents' one-hot actions act(j), and the
+// agent id when networks are shared. Agent i's own action is not an
+// input: the critic has one output per action, and a_i picks one.
+func (m *MADDPG) criticRow(row []float64, obs func(j int) []float64, act func(j int) int, i int) {
+	N, K, O := m.Agents, m.Actions, m.Obs
+	clear(row)
+	if m.centralised() {
+		for j := range N {
+			p := m.seat(i, j)
+			copy(row[p*O:(p+1)*O], obs(j))
+			if p > 0 {
+				row[N*O+(p-1)*K+act(j)] = 1
+			}
+		}
+	} else {
+		copy(row[:O], obs(i))
+	}
+	if m.Cfg.Share {
+		row[len(row)-N+i] = 1
+	}
 }

@@ -355,3 +355,45 @@ func TestActorLearnsOnlyWhereItChooses(t *testing.T) {
 		t.Error("the actor of the agent with choices did not move")
 	}
 }
+
+// TestSharedActorWithoutID: shared networks whose actors do not read the
+// agent id give every agent the same logits for the same observation,
+// and so the same greedy action; with the id they may differ.
+func TestSharedActorWithoutID(t *testing.T) {
+	for _, id := range []bool{false, true} {
+		cfg := DefaultMADDPG()
+		cfg.Share, cfg.ActorID, cfg.Hidden = true, id, 16
+		m, err := NewMADDPG(cfg, 6, 4, 5, sim.NewStreams(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(7, 8))
+		one := []float64{rng.Float64(), rng.Float64(), rng.Float64(), rng.Float64()}
+		obs := make([]float64, 0, 24)
+		for range 6 {
+			obs = append(obs, one...)
+		}
+		mask := make([]bool, 30)
+		for i := range mask {
+			mask[i] = true
+		}
+		differ := false
+		for range 20 { // new weights each round: one round may agree by chance
+			actions := make([]int, 6)
+			if err := m.Act(obs, mask, false, actions); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range actions {
+				differ = differ || a != actions[0]
+			}
+			for _, p := range m.actors[0].weights() {
+				for k := range p.Data {
+					p.Data[k] = rng.NormFloat64()
+				}
+			}
+		}
+		if differ == !id {
+			t.Errorf("actor id %v: agents with one observation acted differently: %v", id, differ)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func (m *MADDPG) newUpdate() (*marlUpdate, error) {
 		h0: make([]float64, N*B*S), c0: make([]float64, N*B*S), h1: make([]float64, N*B*S), c1: make([]float64, N*B*S),
 		hs: make([]float64, N*B*S), cs: make([]float64, N*B*S),
 		logits: make([]float64, N*B*K), tlogits: make([]float64, N*B*K),
-		x: make([]float64, B*m.criticInputs()), xn: make([]float64, B*m.criticInputs()), q: make([]float64, B),
+		x: make([]float64, B*m.criticInputs()), xn: make([]float64, B*m.criticInputs()), q: make([]float64, B*K),
 		hard: make([]float64, K), soft: make([]float64, K),
 	}
 	u.tplActor = m.actors[0].clone()
@@ -77,7 +77,7 @@ func (m *MADDPG) newUpdate() (*marlUpdate, error) {
 		u.sumCom = zerosLike(m.comm.W)
 	}
 	var err error
-	if u.cg, err = newMARLCriticGraph(u.tplCritic, B); err != nil {
+	if u.cg, err = newMARLCriticGraph(u.tplCritic, B, K); err != nil {
 		return nil, err
 	}
 	if u.ag, err = newMARLActorGraph(marlActorSpec{batch: B, ownInputs: m.ownInputs(), actions: K, lstm: u.tplActor.LSTM,
@@ -115,28 +115,17 @@ func (m *MADDPG) gather(u *marlUpdate) {
 }
 
 // fillCritic writes agent i's critic inputs for the batch (B rows) from
-// observations and actions (agent-major); with zeroSlot, agent i's action
-// slot is left zero.
-func (m *MADDPG) fillCritic(dst, obs []float64, act []int, i int, zeroSlot bool) {
-	N, B, K, O, W := m.Agents, m.Cfg.Batch, m.Actions, m.Obs, m.criticInputs()
-	clear(dst[:B*W])
+// agent-major observations and actions, and, into own (B × K) unless
+// nil, agent i's one-hot actions, which pick among the critic's outputs.
+func (m *MADDPG) fillCritic(dst, own, obs []float64, act []int, i int) {
+	B, K, O, W := m.Cfg.Batch, m.Actions, m.Obs, m.criticInputs()
 	for b := range B {
-		row := dst[b*W : (b+1)*W]
-		if m.centralised() {
-			for j := range N {
-				copy(row[j*O:(j+1)*O], obs[(j*B+b)*O:(j*B+b+1)*O])
-				if !(zeroSlot && j == i) {
-					row[N*O+j*K+act[j*B+b]] = 1
-				}
-			}
-		} else {
-			copy(row[:O], obs[(i*B+b)*O:(i*B+b+1)*O])
-			if !zeroSlot {
-				row[O+act[i*B+b]] = 1
-			}
-		}
-		if m.Cfg.Share {
-			row[W-N+i] = 1
+		m.criticRow(dst[b*W:(b+1)*W], func(j int) []float64 { return obs[(j*B+b)*O : (j*B+b+1)*O] },
+			func(j int) int { return act[j*B+b] }, i)
+		if own != nil {
+			row := own[b*K : (b+1)*K]
+			clear(row)
+			row[act[i*B+b]] = 1
 		}
 	}
 }
@@ -233,17 +222,17 @@ func (m *MADDPG) Update() (MARLStats, error) {
 	// Critics: y = w·r + γ(1 − terminated)·Q'_i(next observations, next actions).
 	for _, i := range u.pick {
 		n := m.net(i)
-		m.fillCritic(u.xn, u.next, u.nextAct, i, false)
+		m.fillCritic(u.xn, nil, u.next, u.nextAct, i)
 		m.targetCritic[n].Forward(u.xn, B, u.q, &u.fwd.ms)
 		for b := range B {
 			r := u.rew[(i*B+b)*MultiObjectives : (i*B+b+1)*MultiObjectives]
 			y := w[0]*r[0] + w[1]*r[1] + w[2]*r[2]
 			if !u.term[b] {
-				y += m.Cfg.Gamma * u.q[b]
+				y += m.Cfg.Gamma * u.q[b*K+u.nextAct[i*B+b]]
 			}
 			u.cg.y.data[b] = y
 		}
-		m.fillCritic(u.cg.x.data, u.obs, u.act, i, false)
+		m.fillCritic(u.cg.x.data, u.cg.a.data, u.obs, u.act, i)
 		u.tplCritic.W.CopyFrom(m.critics[n].W)
 		loss, err := u.cg.step(u.cgrads)
 		if err != nil {
@@ -280,7 +269,7 @@ func (m *MADDPG) Update() (MARLStats, error) {
 		for b := range B {
 			row := ag.in.data[b*own : (b+1)*own]
 			copy(row, u.obs[(i*B+b)*m.Obs:(i*B+b+1)*m.Obs])
-			if shared {
+			if m.actorID() {
 				clear(row[m.Obs:])
 				row[m.Obs+i] = 1
 			}
@@ -339,12 +328,7 @@ func (m *MADDPG) Update() (MARLStats, error) {
 				ag.diff.data[b*K+k] = u.hard[k] - u.soft[k]
 			}
 		}
-		m.fillCritic(ag.xbase.data, u.obs, u.act, i, true)
-		clear(ag.place.data)
-		W, slot := m.criticInputs(), m.actionSlot(i)
-		for k := range K {
-			ag.place.data[k*W+slot+k] = 1
-		}
+		m.fillCritic(ag.x.data, nil, u.obs, u.act, i)
 		loss, err := ag.step(u.agrads)
 		if err != nil {
 			return st, fmt.Errorf("agent %d actor: %w", i, err)
