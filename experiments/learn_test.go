@@ -288,6 +288,7 @@ warmup = 20
 lstm_size = 4
 message = 2
 comm_hidden = 3
+score_targets = true
 `
 
 // TestTrainMADDPGOnASlottedWorld: multi-agent training writes its

@@ -217,6 +217,7 @@ type marlActorGraph struct {
 	others []input // with a channel: every agent's B × Obs observations
 	pick   []input // with a channel: B × Context, ones for agent i, zeros for the others
 	h, c   input   // with an LSTM: the stored state
+	tgt    input   // with a scorer: (B·K) × TargetFeatures, row b·K+k action k's block of row b
 	bias   input   // B × K: 0 for allowed actions, −1e9 for the others
 	noise  input   // B × K Gumbel noise
 	inv    input   // B × K, every entry 1/τ
@@ -232,6 +233,7 @@ type marlActorSpec struct {
 	batch, ownInputs, actions int
 	lstm                      *LSTM // optional
 	head                      *MLP
+	score                     *MLP // optional: scores each action's block of target features
 	comm                      *Comm // optional
 	agents                    int
 	critic                    *MLP
@@ -277,6 +279,13 @@ func newMARLActorGraph(sp marlActorSpec) (*marlActorGraph, error) {
 	wh := bindWeights(g, sp.head.W)
 	ag.wrt, ag.params = append(ag.wrt, wh...), append(ag.params, sp.head.W...)
 	logits := b.mlp(wh, x)
+	if sp.score != nil {
+		ws := bindWeights(g, sp.score.W)
+		ag.wrt, ag.params = append(ag.wrt, ws...), append(ag.params, sp.score.W...)
+		ag.tgt = newInput(g, "targets", B*K, sp.score.Sizes[0])
+		scores := b.mlp(ws, ag.tgt.node)
+		logits = b.add(logits, b.do(func() (*G.Node, error) { return G.Reshape(scores, tensor.Shape{B, K}) }))
+	}
 	ag.bias = newInput(g, "bias", B, K)
 	ag.noise = newInput(g, "noise", B, K)
 	ag.inv = newInput(g, "inv", B, K)
@@ -302,6 +311,9 @@ func (ag *marlActorGraph) step(grads [][]float64) (float64, error) {
 	ins = append(ins, ag.pick...)
 	if ag.h.node != nil {
 		ins = append(ins, ag.h, ag.c)
+	}
+	if ag.tgt.node != nil {
+		ins = append(ins, ag.tgt)
 	}
 	for _, in := range ins {
 		if err := in.let(); err != nil {

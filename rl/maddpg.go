@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/mecsim/mecsim/sim"
 )
@@ -52,6 +51,14 @@ type MADDPGConfig struct {
 	// the actor one policy of the observation alone, for phones that are
 	// alike (the critic reads the id either way).
 	ActorID bool `toml:"actor_id"`
+	// ScoreTargets: the observation ends with one block of TargetFeatures
+	// per action, as MultiSpace encodes a mecsim phone's; each action's
+	// logit gets a score of its own block by a small MLP shared across
+	// actions. An MLP head alone maps the whole observation to fixed
+	// action slots: it can learn "the edge of slot 2" but compares the
+	// targets' estimates only slowly, and agents trained so kept a fixed
+	// order of preference among the edge sites wherever the phones stood.
+	ScoreTargets bool `toml:"score_targets"`
 	// AgentsPerUpdate is the number of agents whose critic and actor
 	// losses an update takes, drawn at random (all of them when there are
 	// no more): with sharing, the gradient over all agents is estimated
@@ -145,23 +152,34 @@ func (c MADDPGConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
-// marlActor is one actor: an optional LSTM cell and an MLP head.
+// marlActor is one actor: an optional LSTM cell, an MLP head and an
+// optional target scorer (ScoreTargets).
 type marlActor struct {
-	LSTM *LSTM
-	Head *MLP
+	LSTM  *LSTM
+	Head  *MLP
+	Score *MLP
 }
 
+// weights lists the actor's weights in a fixed order: LSTM, head, scorer.
 func (a marlActor) weights() Weights {
-	if a.LSTM == nil {
-		return a.Head.W
+	var ws Weights
+	if a.LSTM != nil {
+		ws = append(ws, a.LSTM.W...)
 	}
-	return append(slices.Clone(a.LSTM.W), a.Head.W...)
+	ws = append(ws, a.Head.W...)
+	if a.Score != nil {
+		ws = append(ws, a.Score.W...)
+	}
+	return ws
 }
 
 func (a marlActor) clone() marlActor {
 	c := marlActor{Head: &MLP{Sizes: a.Head.Sizes, W: a.Head.W.Clone()}}
 	if a.LSTM != nil {
 		c.LSTM = &LSTM{In: a.LSTM.In, Hidden: a.LSTM.Hidden, W: a.LSTM.W.Clone()}
+	}
+	if a.Score != nil {
+		c.Score = &MLP{Sizes: a.Score.Sizes, W: a.Score.W.Clone()}
 	}
 	return c
 }
@@ -206,6 +224,9 @@ func NewMADDPG(cfg MADDPGConfig, agents, obs, actions int, streams sim.Streams) 
 	}
 	if agents < 1 || obs < 1 || actions < 1 {
 		return nil, fmt.Errorf("rl: %d agents with observations of %d values and %d actions", agents, obs, actions)
+	}
+	if cfg.ScoreTargets && obs < actions*TargetFeatures {
+		return nil, fmt.Errorf("rl: score_targets needs observations ending with %d features per action (%d), got %d values", TargetFeatures, actions*TargetFeatures, obs)
 	}
 	m := &MADDPG{Cfg: cfg, Agents: agents, Obs: obs, Actions: actions}
 	m.actSrc, m.sampleSrc = streams.Source("rl/maddpg/act"), streams.Source("rl/maddpg/replay")
@@ -267,8 +288,22 @@ func (m *MADDPG) newActor(rng *rand.Rand, prefix string) (marlActor, error) {
 		a.LSTM, in = l, m.Cfg.LSTMSize
 	}
 	h, err := NewMLP(m.mlpSizes(in, m.Actions), rng, 0.1, prefix+"head")
+	if err != nil {
+		return a, err
+	}
 	a.Head = h
-	return a, err
+	if m.Cfg.ScoreTargets {
+		if a.Score, err = NewMLP([]int{TargetFeatures, m.Cfg.Hidden, 1}, rng, 0.1, prefix+"score"); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
+// targetBlock is where action k's block of TargetFeatures starts in an
+// observation (ScoreTargets).
+func (m *MADDPG) targetBlock(k int) int {
+	return m.Obs - (m.Actions-k)*TargetFeatures
 }
 
 // ownInputs is the width of an agent's own actor inputs: its observation
@@ -354,6 +389,7 @@ func (m *MADDPG) ResetState() {
 // marlActing is the scratch of acting.
 type marlActing struct {
 	x, ctx, logits, h2, c2 []float64
+	tgt, score             []float64 // target blocks and their scores (ScoreTargets)
 	ms                     mlpScratch
 	ls                     lstmScratch
 	cs                     commScratch
@@ -390,7 +426,21 @@ func (m *MADDPG) forwardActors(actors []marlActor, comm *Comm, obs []float64, b 
 			a.LSTM.Step(x, rows, h[lo*H:(lo+rows)*H], c[lo*H:(lo+rows)*H], h2[lo*H:(lo+rows)*H], c2[lo*H:(lo+rows)*H], &s.ls)
 			x = h2[lo*H : (lo+rows)*H]
 		}
-		a.Head.Forward(x, rows, logits[lo*m.Actions:(lo+rows)*m.Actions], &s.ms)
+		out := logits[lo*m.Actions : (lo+rows)*m.Actions]
+		a.Head.Forward(x, rows, out, &s.ms)
+		if a.Score != nil {
+			K := m.Actions
+			s.tgt = grow(s.tgt, rows*K*TargetFeatures)
+			s.score = grow(s.score, rows*K)
+			for r := range rows {
+				o := s.x[(lo+r)*in : (lo+r)*in+m.Obs]
+				copy(s.tgt[r*K*TargetFeatures:(r+1)*K*TargetFeatures], o[m.targetBlock(0):])
+			}
+			a.Score.Forward(s.tgt, rows*K, s.score, &s.ms)
+			for i, v := range s.score {
+				out[i] += v
+			}
+		}
 	}
 	if m.Cfg.Share {
 		run(actors[0], 0, N*b)

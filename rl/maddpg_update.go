@@ -81,7 +81,7 @@ func (m *MADDPG) newUpdate() (*marlUpdate, error) {
 		return nil, err
 	}
 	if u.ag, err = newMARLActorGraph(marlActorSpec{batch: B, ownInputs: m.ownInputs(), actions: K, lstm: u.tplActor.LSTM,
-		head: u.tplActor.Head, comm: u.tplComm, agents: N, critic: u.tplCritic, logitReg: m.Cfg.LogitReg}); err != nil {
+		head: u.tplActor.Head, score: u.tplActor.Score, comm: u.tplComm, agents: N, critic: u.tplCritic, logitReg: m.Cfg.LogitReg}); err != nil {
 		return nil, err
 	}
 	u.cgrads, u.agrads = zerosLike(u.cg.params), zerosLike(u.ag.params)
@@ -266,6 +266,13 @@ func (m *MADDPG) Update() (MARLStats, error) {
 		u.tplActor.weights().CopyFrom(m.actors[n].weights())
 		u.tplCritic.W.CopyFrom(m.critics[n].W)
 		own := m.ownInputs()
+		if ag.tgt.node != nil {
+			F := K * TargetFeatures
+			for b := range B {
+				o := u.obs[(i*B+b)*m.Obs : (i*B+b+1)*m.Obs]
+				copy(ag.tgt.data[b*F:(b+1)*F], o[m.targetBlock(0):])
+			}
+		}
 		for b := range B {
 			row := ag.in.data[b*own : (b+1)*own]
 			copy(row, u.obs[(i*B+b)*m.Obs:(i*B+b+1)*m.Obs])
