@@ -233,7 +233,7 @@ type marlActorSpec struct {
 	batch, ownInputs, actions int
 	lstm                      *LSTM // optional
 	head                      *MLP
-	score                     *MLP // optional: scores each action's block of target features
+	score                     *MLP  // optional: scores each action's block of target features
 	comm                      *Comm // optional
 	agents                    int
 	critic                    *MLP
