@@ -150,19 +150,23 @@ func (b *builder) gumbelST(logits, bias, noise, invTemp, delta *G.Node) *G.Node 
 type marlCriticGraph struct {
 	gradGraph
 	x, a, y, ones input
+	tgt           input // with a scorer: (B·K) × TargetFeatures, the own target blocks
 }
 
-func newMARLCriticGraph(critic *MLP, bsize, actions int) (*marlCriticGraph, error) {
+func newMARLCriticGraph(critic *marlCritic, bsize, actions int) (*marlCriticGraph, error) {
 	g := G.NewGraph()
 	cg := &marlCriticGraph{}
 	cg.g = g
-	cg.x = newInput(g, "x", bsize, critic.Sizes[0])
+	cg.x = newInput(g, "x", bsize, critic.Net.Sizes[0])
 	cg.a = newInput(g, "a", bsize, actions)
 	cg.y = newInput(g, "y", bsize, 1)
 	cg.ones = newOnes(g, actions)
+	if critic.Score != nil {
+		cg.tgt = newInput(g, "targets", bsize*actions, TargetFeatures)
+	}
 	b := &builder{g: g}
 	w := bindWeights(g, critic.W)
-	q := b.pick(b.mlp(w, cg.x.node), cg.a.node, cg.ones.node)
+	q := b.pick(b.criticValues(critic, w, cg.x.node, cg.tgt.node, bsize, actions), cg.a.node, cg.ones.node)
 	cg.loss = b.mean(b.square(b.sub(q, cg.y.node)))
 	if b.err != nil {
 		return nil, fmt.Errorf("rl: critic graph: %w", b.err)
@@ -187,8 +191,24 @@ func (b *builder) pick(values, a, ones *G.Node) *G.Node {
 	return b.mul(b.hadamard(values, a), ones)
 }
 
+// criticValues adds a critic's per-action values (B × K) on inputs x,
+// its weights bound as w (the MLP's, then the scorer's); tgt holds the
+// own target blocks when the critic has a scorer.
+func (b *builder) criticValues(c *marlCritic, w []*G.Node, x, tgt *G.Node, bsize, actions int) *G.Node {
+	v := b.mlp(w[:len(c.Net.W)], x)
+	if c.Score == nil {
+		return v
+	}
+	s := b.mlp(w[len(c.Net.W):], tgt)
+	return b.add(v, b.do(func() (*G.Node, error) { return G.Reshape(s, tensor.Shape{bsize, actions}) }))
+}
+
 func (cg *marlCriticGraph) step(grads [][]float64) (float64, error) {
-	for _, in := range []input{cg.x, cg.a, cg.y, cg.ones} {
+	ins := []input{cg.x, cg.a, cg.y, cg.ones}
+	if cg.tgt.node != nil {
+		ins = append(ins, cg.tgt)
+	}
+	for _, in := range ins {
 		if err := in.let(); err != nil {
 			return 0, err
 		}
@@ -236,7 +256,7 @@ type marlActorSpec struct {
 	score                     *MLP  // optional: scores each action's block of target features
 	comm                      *Comm // optional
 	agents                    int
-	critic                    *MLP
+	critic                    *marlCritic
 	logitReg                  float64
 }
 
@@ -291,9 +311,18 @@ func newMARLActorGraph(sp marlActorSpec) (*marlActorGraph, error) {
 	ag.inv = newInput(g, "inv", B, K)
 	ag.diff = newInput(g, "diff", B, K)
 	a := b.gumbelST(logits, ag.bias.node, ag.noise.node, ag.inv.node, ag.diff.node)
-	ag.x = newInput(g, "x", B, sp.critic.Sizes[0])
+	ag.x = newInput(g, "x", B, sp.critic.Net.Sizes[0])
 	ag.ones = newOnes(g, K)
-	q := b.pick(b.mlp(bindWeights(g, sp.critic.W), ag.x.node), a, ag.ones.node)
+	var ctgt *G.Node
+	if sp.critic.Score != nil {
+		// The critic scores the agent's own target blocks, which the
+		// actor's scorer reads too.
+		if ag.tgt.node == nil {
+			ag.tgt = newInput(g, "targets", B*K, TargetFeatures)
+		}
+		ctgt = ag.tgt.node
+	}
+	q := b.pick(b.criticValues(sp.critic, bindWeights(g, sp.critic.W), ag.x.node, ctgt, B, K), a, ag.ones.node)
 	ag.wq = newInput(g, "wq", B, 1)
 	ag.wl = newInput(g, "wl", B, K)
 	loss := b.sub(b.scale(b.mean(b.hadamard(ag.wl.node, b.square(logits))), sp.logitReg), b.mean(b.hadamard(ag.wq.node, q)))

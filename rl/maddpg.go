@@ -199,7 +199,7 @@ type MADDPG struct {
 	Cfg                   MADDPGConfig
 	Agents, Obs, Actions  int
 	actors, targetActors  []marlActor // one when shared
-	critics, targetCritic []*MLP
+	critics, targetCritic []*marlCritic
 	comm, targetComm      *Comm
 	actorOpt, criticOpt   []*Adam
 	commOpt               *Adam
@@ -249,14 +249,14 @@ func NewMADDPG(cfg MADDPGConfig, agents, obs, actions int, streams sim.Streams) 
 		if err != nil {
 			return nil, err
 		}
-		q, err := NewMLP(m.mlpSizes(m.criticInputs(), actions), initRng, 0.1, fmt.Sprintf("critic%d.", i))
+		q, err := m.newCritic(initRng, fmt.Sprintf("critic%d.", i))
 		if err != nil {
 			return nil, err
 		}
 		m.actors = append(m.actors, a)
 		m.targetActors = append(m.targetActors, a.clone())
 		m.critics = append(m.critics, q)
-		m.targetCritic = append(m.targetCritic, &MLP{Sizes: q.Sizes, W: q.W.Clone()})
+		m.targetCritic = append(m.targetCritic, q.clone())
 		m.actorOpt = append(m.actorOpt, NewAdam(cfg.ActorLR, a.weights()))
 		m.criticOpt = append(m.criticOpt, NewAdam(cfg.CriticLR, q.W))
 	}
@@ -298,6 +298,69 @@ func (m *MADDPG) newActor(rng *rand.Rand, prefix string) (marlActor, error) {
 		}
 	}
 	return a, nil
+}
+
+// marlCritic is one critic: an MLP with one output per own action and,
+// with ScoreTargets, a scorer of each action's block of the agent's own
+// target features (the first Obs inputs of a critic row), added to that
+// action's output as in the actors. W lists every weight (the MLP's,
+// then the scorer's): optimisers, targets and checkpoints take them
+// together.
+type marlCritic struct {
+	Net, Score *MLP
+	W          Weights
+}
+
+func (m *MADDPG) newCritic(rng *rand.Rand, prefix string) (*marlCritic, error) {
+	net, err := NewMLP(m.mlpSizes(m.criticInputs(), m.Actions), rng, 0.1, prefix)
+	if err != nil {
+		return nil, err
+	}
+	c := &marlCritic{Net: net, W: net.W}
+	if m.Cfg.ScoreTargets {
+		if c.Score, err = NewMLP([]int{TargetFeatures, m.Cfg.Hidden, 1}, rng, 0.1, prefix+"score"); err != nil {
+			return nil, err
+		}
+		c.W = append(append(Weights(nil), net.W...), c.Score.W...)
+	}
+	return c, nil
+}
+
+func (c *marlCritic) clone() *marlCritic {
+	w := c.W.Clone()
+	d := &marlCritic{Net: &MLP{Sizes: c.Net.Sizes, W: w[:len(c.Net.W)]}, W: w}
+	if c.Score != nil {
+		d.Score = &MLP{Sizes: c.Score.Sizes, W: w[len(c.Net.W):]}
+	}
+	return d
+}
+
+// forward writes the critic's per-action values for rows of inputs x
+// (each row W wide, agent i's own observation first) into out (rows ×
+// K); s.tgt and s.score are scratch.
+func (m *MADDPG) criticForward(c *marlCritic, x []float64, rows int, out []float64, s *marlActing) {
+	c.Net.Forward(x, rows, out, &s.ms)
+	if c.Score == nil {
+		return
+	}
+	K, W := m.Actions, m.criticInputs()
+	s.tgt = grow(s.tgt, rows*K*TargetFeatures)
+	s.score = grow(s.score, rows*K)
+	m.ownTargets(s.tgt, x, rows, W)
+	c.Score.Forward(s.tgt, rows*K, s.score, &s.ms)
+	for i, v := range s.score {
+		out[i] += v
+	}
+}
+
+// ownTargets copies, for rows of width w that begin with an agent's
+// observation, each row's K blocks of target features into dst ((rows·K)
+// × TargetFeatures).
+func (m *MADDPG) ownTargets(dst, x []float64, rows, w int) {
+	F := m.Actions * TargetFeatures
+	for r := range rows {
+		copy(dst[r*F:(r+1)*F], x[r*w+m.targetBlock(0):r*w+m.targetBlock(0)+F])
+	}
 }
 
 // targetBlock is where action k's block of TargetFeatures starts in an
@@ -432,10 +495,7 @@ func (m *MADDPG) forwardActors(actors []marlActor, comm *Comm, obs []float64, b 
 			K := m.Actions
 			s.tgt = grow(s.tgt, rows*K*TargetFeatures)
 			s.score = grow(s.score, rows*K)
-			for r := range rows {
-				o := s.x[(lo+r)*in : (lo+r)*in+m.Obs]
-				copy(s.tgt[r*K*TargetFeatures:(r+1)*K*TargetFeatures], o[m.targetBlock(0):])
-			}
+			m.ownTargets(s.tgt, s.x[lo*in:(lo+rows)*in], rows, in)
 			a.Score.Forward(s.tgt, rows*K, s.score, &s.ms)
 			for i, v := range s.score {
 				out[i] += v
@@ -539,8 +599,7 @@ func (m *MADDPG) ActionValues(obs []float64, actions []int, i int, out []float64
 	}
 	x := make([]float64, m.criticInputs())
 	m.criticRow(x, func(j int) []float64 { return obs[j*O : (j+1)*O] }, func(j int) int { return actions[j] }, i)
-	var s mlpScratch
-	m.critics[m.net(i)].Forward(x, 1, out, &s)
+	m.criticForward(m.critics[m.net(i)], x, 1, out, &marlActing{})
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -483,5 +484,71 @@ func TestScoreTargetsComparesTargets(t *testing.T) {
 	t.Logf("best target chosen: %.3f with scores, %.3f without", scored, plain)
 	if scored < 0.9 || scored <= plain {
 		t.Errorf("best target chosen in %.3f of states with scores, %.3f without", scored, plain)
+	}
+}
+
+// TestCriticGraphWithScorer: a critic with a target scorer gives the same
+// loss in its gorgonia graph as in plain Go (the scores reshaped into the
+// right action columns), and the graph's gradient of the scorer's
+// weights matches finite differences of the plain loss.
+func TestCriticGraphWithScorer(t *testing.T) {
+	cfg := DefaultMADDPG()
+	cfg.Hidden, cfg.Batch, cfg.ScoreTargets, cfg.Share = 8, 5, true, true
+	const N, K = 3, 4
+	O := MultiHead + K*TargetFeatures
+	m, err := NewMADDPG(cfg, N, O, K, sim.NewStreams(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.critics[0]
+	B, W := cfg.Batch, m.criticInputs()
+	cg, err := newMARLCriticGraph(c, B, K)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range cg.x.data {
+		cg.x.data[i] = rng.Float64()
+	}
+	for b := range B {
+		cg.a.data[b*K+rng.IntN(K)] = 1
+		cg.y.data[b] = rng.NormFloat64()
+	}
+	m.ownTargets(cg.tgt.data, cg.x.data, B, W)
+	plain := func() float64 {
+		out := make([]float64, B*K)
+		m.criticForward(c, cg.x.data, B, out, &marlActing{})
+		loss := 0.0
+		for b := range B {
+			q := 0.0
+			for k := range K {
+				q += cg.a.data[b*K+k] * out[b*K+k]
+			}
+			loss += (q - cg.y.data[b]) * (q - cg.y.data[b]) / float64(B)
+		}
+		return loss
+	}
+	grads := zerosLike(c.W)
+	loss, err := cg.step(grads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := plain(); math.Abs(loss-want) > 1e-12*math.Max(1, want) {
+		t.Fatalf("graph loss %.15g, plain %.15g", loss, want)
+	}
+	first := len(c.Net.W) // the scorer's first weight
+	for _, p := range []int{first, first + 1, len(c.W) - 1} {
+		for _, e := range []int{0, len(c.W[p].Data) - 1} {
+			const h = 1e-6
+			v := c.W[p].Data[e]
+			c.W[p].Data[e] = v + h
+			up := plain()
+			c.W[p].Data[e] = v - h
+			down := plain()
+			c.W[p].Data[e] = v
+			if fd := (up - down) / (2 * h); math.Abs(grads[p][e]-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
+				t.Errorf("%s[%d]: graph gradient %.9g, finite differences %.9g", c.W[p].Name, e, grads[p][e], fd)
+			}
+		}
 	}
 }

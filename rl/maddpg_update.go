@@ -21,7 +21,7 @@ type marlUpdate struct {
 	logits, tlogits  []float64
 	x, xn, q         []float64
 	tplActor         marlActor
-	tplCritic        *MLP
+	tplCritic        *marlCritic
 	tplComm          *Comm
 	cg               *marlCriticGraph
 	ag               *marlActorGraph
@@ -71,7 +71,7 @@ func (m *MADDPG) newUpdate() (*marlUpdate, error) {
 		hard: make([]float64, K), soft: make([]float64, K),
 	}
 	u.tplActor = m.actors[0].clone()
-	u.tplCritic = &MLP{Sizes: m.critics[0].Sizes, W: m.critics[0].W.Clone()}
+	u.tplCritic = m.critics[0].clone()
 	if m.comm != nil {
 		u.tplComm = &Comm{Obs: m.Obs, Message: m.comm.Message, Hidden: m.comm.Hidden, W: m.comm.W.Clone()}
 		u.sumCom = zerosLike(m.comm.W)
@@ -223,7 +223,7 @@ func (m *MADDPG) Update() (MARLStats, error) {
 	for _, i := range u.pick {
 		n := m.net(i)
 		m.fillCritic(u.xn, nil, u.next, u.nextAct, i)
-		m.targetCritic[n].Forward(u.xn, B, u.q, &u.fwd.ms)
+		m.criticForward(m.targetCritic[n], u.xn, B, u.q, &u.fwd)
 		for b := range B {
 			r := u.rew[(i*B+b)*MultiObjectives : (i*B+b+1)*MultiObjectives]
 			y := w[0]*r[0] + w[1]*r[1] + w[2]*r[2]
@@ -233,6 +233,9 @@ func (m *MADDPG) Update() (MARLStats, error) {
 			u.cg.y.data[b] = y
 		}
 		m.fillCritic(u.cg.x.data, u.cg.a.data, u.obs, u.act, i)
+		if u.cg.tgt.node != nil {
+			m.ownTargets(u.cg.tgt.data, u.cg.x.data, B, m.criticInputs())
+		}
 		u.tplCritic.W.CopyFrom(m.critics[n].W)
 		loss, err := u.cg.step(u.cgrads)
 		if err != nil {
