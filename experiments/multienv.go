@@ -48,7 +48,9 @@ type MultiOptions struct {
 // applies to all the phone's waiting tasks of the slot, in priority
 // order. The rewards of a step are each phone's −(in-system integral over
 // the slot)/LatencyScale and −(energy of its tasks in the slot)/
-// EnergyScale, and the edge sites' imbalance over the slot, −(1 − Jain's
+// EnergyScale (or, with MultiOptions.Estimate, the estimates of the
+// decisions it made in the slot), and the edge sites' imbalance over the
+// slot, −(1 − Jain's
 // index of their busy times) × their utilisation (0 when balanced or
 // idle, below when not; the same for every phone). Jain's index alone is
 // 1 for idle sites: as a reward it paid phones for keeping work off the
