@@ -216,7 +216,8 @@ func TestSelectionResume(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ValidationFile), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &selection{systems: make([]validationSystem, 2)}
+	head := []string{"step", "score", "hv_e1", "hv_e2"}
+	s := &selection{validationLog: validationLog{header: head}}
 	if err := s.resume(dir, 300); err != nil {
 		t.Fatal(err)
 	}
@@ -224,11 +225,10 @@ func TestSelectionResume(t *testing.T) {
 		t.Fatalf("resumed at step 300 with %d rows, want 3", len(s.rows))
 	}
 	b, ok := s.best()
-	if !ok || b.Step != 200 || b.Score != 0.7 || b.PerSystem[1] != 0.8 {
+	if !ok || b.Step != 200 || b.Score != 0.7 || b.Parts[1] != 0.8 {
 		t.Errorf("best %+v, want step 200 (the earlier of two 0.7s)", b)
 	}
 	var buf bytes.Buffer
-	s.systems[0].edges, s.systems[1].edges = 1, 2
 	if err := s.write(&buf); err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestSelectionResume(t *testing.T) {
 	}
 	// A file of the wrong width is refused with its line.
 	os.WriteFile(filepath.Join(dir, ValidationFile), []byte("step,score,hv_e1\n100,0.5,0.4\n"), 0o644)
-	if err := (&selection{systems: make([]validationSystem, 2)}).resume(dir, 300); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if err := (&validationLog{header: head}).resume(dir, 300); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("a row of 3 fields for 2 systems: %v", err)
 	}
 }

@@ -1,17 +1,8 @@
 package experiments
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"math"
-	"os"
-	"path/filepath"
-	"strconv"
 
-	"github.com/mecsim/mecsim/results"
 	"github.com/mecsim/mecsim/rl"
 	"github.com/mecsim/mecsim/sim"
 )
@@ -24,27 +15,20 @@ type MARLSelected struct {
 	Score  float64 `json:"validation_score"` // mean scalarised return per validation episode
 }
 
-// marlValidationRow is one checkpoint's validation: the agents' mean
-// scalarised return per episode and its three parts (each averaged over
-// the agents, as in curve.csv).
-type marlValidationRow struct {
-	Step                          int
-	Score, Delay, Energy, Balance float64
-}
-
 // marlSelection scores the checkpoints of one multi-agent variant on
 // validation episodes and keeps the best. The episodes have the training
 // length and their own seeds (apart from training's and evaluation's);
 // the agents act greedily; the score is the return the agents are
 // trained for: the mean over phones of their reward vectors, scalarised
-// by the variant's weights, summed over the episode. Unlike the
-// reference environment's selection there is no hypervolume here: a
-// variant has one weight vector, and its front is made across variants.
+// by the variant's weights, summed over the episode; its parts are the
+// three returns. Unlike the reference environment's selection there is
+// no hypervolume here: a variant has one weight vector, and its front is
+// made across variants.
 type marlSelection struct {
+	validationLog
 	env     *MultiEnv
 	seeds   []uint64
 	weights []float64
-	rows    []marlValidationRow
 
 	obs, rewards []float64
 	mask         []bool
@@ -60,6 +44,7 @@ func (e Env) newMARLSelection(c *Config) (*marlSelection, error) {
 	t := c.Train
 	base := sim.NewStreams(c.Seed).Derive("validation").Seed()
 	s := &marlSelection{env: env, seeds: make([]uint64, t.ValidationEpisodes), weights: t.MADDPG.Weights}
+	s.header = []string{"step", "score", "delay", "energy", "balance"}
 	for i := range s.seeds {
 		s.seeds[i] = rl.EvalSeed(base, i)
 	}
@@ -70,10 +55,11 @@ func (e Env) newMARLSelection(c *Config) (*marlSelection, error) {
 }
 
 // validate plays the validation episodes with m's greedy agents and
-// records their score at step. The agents' recurrent state is restored
-// afterwards, so that validating leaves training exactly as it was.
-func (s *marlSelection) validate(m *rl.MADDPG, step int) (marlValidationRow, error) {
-	row := marlValidationRow{Step: step}
+// scores them. The agents' recurrent state is restored afterwards, so
+// that validating leaves training exactly as it was.
+func (s *marlSelection) validate(m *rl.MADDPG) (ValidationRow, error) {
+	var row ValidationRow
+	var delay, energy, balance float64
 	h, c := m.State()
 	h0, c0 := append([]float64(nil), h...), append([]float64(nil), c...)
 	defer func() {
@@ -99,9 +85,9 @@ func (s *marlSelection) validate(m *rl.MADDPG, step int) (marlValidationRow, err
 			}
 			for j := range n {
 				r := s.rewards[j*rl.MultiObjectives : (j+1)*rl.MultiObjectives]
-				row.Delay += r[rl.MultiDelay] * scale
-				row.Energy += r[rl.MultiEnergy] * scale
-				row.Balance += r[rl.MultiBalance] * scale
+				delay += r[rl.MultiDelay] * scale
+				energy += r[rl.MultiEnergy] * scale
+				balance += r[rl.MultiBalance] * scale
 			}
 			if term || trunc {
 				break
@@ -109,96 +95,12 @@ func (s *marlSelection) validate(m *rl.MADDPG, step int) (marlValidationRow, err
 		}
 	}
 	w := s.weights
-	row.Score = w[0]*row.Delay + w[1]*row.Energy + w[2]*row.Balance
-	if math.IsNaN(row.Score) {
-		return row, fmt.Errorf("validation at step %d: score is NaN", step)
-	}
-	s.rows = append(s.rows, row)
+	row.Score = w[0]*delay + w[1]*energy + w[2]*balance
+	row.Parts = []float64{delay, energy, balance}
 	return row, nil
 }
 
-// best returns the best row so far (the earliest of equal scores) and
-// whether there is one.
-func (s *marlSelection) best() (marlValidationRow, bool) {
-	var b marlValidationRow
-	found := false
-	for _, r := range s.rows {
-		if !found || r.Score > b.Score {
-			b, found = r, true
-		}
-	}
-	return b, found
-}
-
-// checkpoint validates the trainer's agents, writes them to dir's best
-// file if they are the best so far, and rewrites the validation file. It
-// runs before the trainer's checkpoint is written, so that a run killed
-// in between repeats this validation on resuming and reaches the same
-// choice.
+// checkpoint validates the trainer's agents and records them (record).
 func (s *marlSelection) checkpoint(tr *rl.MARLTrainer, dir string) error {
-	if n := len(s.rows); n > 0 && s.rows[n-1].Step == tr.Step {
-		return nil // validated already (a finished run resumed)
-	}
-	row, err := s.validate(tr.Agent, tr.Step)
-	if err != nil {
-		return err
-	}
-	if b, _ := s.best(); b.Step == row.Step {
-		if err := tr.Agent.Save(filepath.Join(dir, BestFile)); err != nil {
-			return err
-		}
-	}
-	return results.WriteFileAtomic(filepath.Join(dir, ValidationFile), s.write)
-}
-
-var marlValidationHeader = []string{"step", "score", "delay", "energy", "balance"}
-
-func (s *marlSelection) write(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	cw.Write(marlValidationHeader)
-	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	for _, r := range s.rows {
-		cw.Write([]string{strconv.Itoa(r.Step), f(r.Score), f(r.Delay), f(r.Energy), f(r.Balance)})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// resume reads the rows of dir's validation file up to step: rows of
-// validations after the checkpoint the run continues from are dropped,
-// since the resumed run repeats them.
-func (s *marlSelection) resume(dir string, step int) error {
-	f, err := os.Open(filepath.Join(dir, ValidationFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return fmt.Errorf("%s: %w", f.Name(), err)
-	}
-	for i, rec := range recs {
-		if i == 0 {
-			continue
-		}
-		if len(rec) != len(marlValidationHeader) {
-			return fmt.Errorf("%s line %d: %d fields, want %d", f.Name(), i+1, len(rec), len(marlValidationHeader))
-		}
-		var row marlValidationRow
-		if row.Step, err = strconv.Atoi(rec[0]); err != nil {
-			return fmt.Errorf("%s line %d: %w", f.Name(), i+1, err)
-		}
-		for j, p := range []*float64{&row.Score, &row.Delay, &row.Energy, &row.Balance} {
-			if *p, err = strconv.ParseFloat(rec[j+1], 64); err != nil {
-				return fmt.Errorf("%s line %d: %w", f.Name(), i+1, err)
-			}
-		}
-		if row.Step <= step {
-			s.rows = append(s.rows, row)
-		}
-	}
-	return nil
+	return s.record(dir, tr.Step, func() (ValidationRow, error) { return s.validate(tr.Agent) }, tr.Agent.Save)
 }

@@ -29,12 +29,50 @@ type Selected struct {
 	Score float64 `json:"validation_score"` // mean normalised hypervolume over the systems
 }
 
-// ValidationRow is one checkpoint's validation: its mean normalised
-// hypervolume and that of each system (reference.eval_edges, in order).
+// ValidationRow is one checkpoint's validation: its score and the parts
+// it is made of. In the reference environment the score is the mean
+// normalised hypervolume and the parts each system's (reference.
+// eval_edges, in order); with multi-agent training the score is the
+// scalarised return and the parts its delay, energy and balance returns.
 type ValidationRow struct {
-	Step      int
-	Score     float64
-	PerSystem []float64
+	Step  int
+	Score float64
+	Parts []float64
+}
+
+// validationLog is every validated checkpoint of a training run, as its
+// folder's validation file holds them: a step, a score and the parts in
+// the columns header names after "step" and "score".
+type validationLog struct {
+	header []string
+	rows   []ValidationRow
+}
+
+// record validates the checkpoint of step, unless the last row is of
+// that step already (a finished run resumed); saves the agent to dir's
+// best file when the row is the best so far; and rewrites the validation
+// file. It runs before the trainer's checkpoint is written, so that a run
+// killed in between repeats this validation on resuming and reaches the
+// same choice.
+func (l *validationLog) record(dir string, step int, validate func() (ValidationRow, error), save func(path string) error) error {
+	if n := len(l.rows); n > 0 && l.rows[n-1].Step == step {
+		return nil
+	}
+	row, err := validate()
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(row.Score) {
+		return fmt.Errorf("validation at step %d: score is NaN", step)
+	}
+	row.Step = step
+	l.rows = append(l.rows, row)
+	if b, _ := l.best(); b.Step == step {
+		if err := save(filepath.Join(dir, BestFile)); err != nil {
+			return err
+		}
+	}
+	return results.WriteFileAtomic(filepath.Join(dir, ValidationFile), l.write)
 }
 
 // selection scores checkpoints on validation episodes and keeps the best.
@@ -45,9 +83,9 @@ type ValidationRow struct {
 // other method in some objective has coordinates below 0 there, which
 // only adds volume.
 type selection struct {
+	validationLog
 	systems []validationSystem
 	cfg     rl.EvalConfig
-	rows    []ValidationRow
 }
 
 type validationSystem struct {
@@ -97,6 +135,10 @@ func newSelection(c *Config, workers int) (*selection, error) {
 		}
 		s.systems = append(s.systems, validationSystem{edges: edges, rc: rc, ideal: ideal, nadir: nadir})
 	}
+	s.header = []string{"step", "score"}
+	for _, sys := range s.systems {
+		s.header = append(s.header, fmt.Sprintf("hv_e%d", sys.edges))
+	}
 	return s, nil
 }
 
@@ -109,9 +151,9 @@ func evalCosts(points []rl.EvalPoint) []results.Point {
 	return ps
 }
 
-// validate scores the agent's greedy policy at step and records it.
-func (s *selection) validate(agent *rl.SAC, step int) (ValidationRow, error) {
-	row := ValidationRow{Step: step}
+// validate scores the agent's greedy policy.
+func (s *selection) validate(agent *rl.SAC) (ValidationRow, error) {
+	var row ValidationRow
 	methods := []rl.Method{agent.Greedy("sac")}
 	for _, sys := range s.systems {
 		rc := sys.rc
@@ -127,19 +169,18 @@ func (s *selection) validate(agent *rl.SAC, step int) (ValidationRow, error) {
 		if err != nil {
 			return row, err
 		}
-		row.PerSystem = append(row.PerSystem, hv)
+		row.Parts = append(row.Parts, hv)
 		row.Score += hv / float64(len(s.systems))
 	}
-	s.rows = append(s.rows, row)
 	return row, nil
 }
 
 // best returns the best row so far (the earliest of equal scores) and
 // whether there is one.
-func (s *selection) best() (ValidationRow, bool) {
+func (l *validationLog) best() (ValidationRow, bool) {
 	var b ValidationRow
 	found := false
-	for _, r := range s.rows {
+	for _, r := range l.rows {
 		if !found || r.Score > b.Score {
 			b, found = r, true
 		}
@@ -147,16 +188,10 @@ func (s *selection) best() (ValidationRow, bool) {
 	return b, found
 }
 
-// isBest reports whether row is the best so far.
-func (s *selection) isBest(row ValidationRow) bool {
-	b, ok := s.best()
-	return ok && b.Step == row.Step
-}
-
 // resume reads the rows of dir's validation file up to step: rows of
 // validations after the checkpoint the run continues from are dropped,
 // since the resumed run repeats them.
-func (s *selection) resume(dir string, step int) error {
+func (l *validationLog) resume(dir string, step int) error {
 	f, err := os.Open(filepath.Join(dir, ValidationFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -173,8 +208,8 @@ func (s *selection) resume(dir string, step int) error {
 		if i == 0 {
 			continue
 		}
-		if len(rec) != 2+len(s.systems) {
-			return fmt.Errorf("%s line %d: %d fields, want %d", f.Name(), i+1, len(rec), 2+len(s.systems))
+		if len(rec) != len(l.header) {
+			return fmt.Errorf("%s line %d: %d fields, want %d", f.Name(), i+1, len(rec), len(l.header))
 		}
 		var row ValidationRow
 		if row.Step, err = strconv.Atoi(rec[0]); err != nil {
@@ -186,25 +221,21 @@ func (s *selection) resume(dir string, step int) error {
 				return fmt.Errorf("%s line %d: %w", f.Name(), i+1, err)
 			}
 		}
-		row.Score, row.PerSystem = vals[0], vals[1:]
+		row.Score, row.Parts = vals[0], vals[1:]
 		if row.Step <= step {
-			s.rows = append(s.rows, row)
+			l.rows = append(l.rows, row)
 		}
 	}
 	return nil
 }
 
-func (s *selection) write(w io.Writer) error {
+func (l *validationLog) write(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	head := []string{"step", "score"}
-	for _, sys := range s.systems {
-		head = append(head, fmt.Sprintf("hv_e%d", sys.edges))
-	}
-	cw.Write(head)
+	cw.Write(l.header)
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	for _, r := range s.rows {
+	for _, r := range l.rows {
 		rec := []string{strconv.Itoa(r.Step), f(r.Score)}
-		for _, x := range r.PerSystem {
+		for _, x := range r.Parts {
 			rec = append(rec, f(x))
 		}
 		cw.Write(rec)
@@ -213,25 +244,7 @@ func (s *selection) write(w io.Writer) error {
 	return cw.Error()
 }
 
-// checkpoint validates the trainer's agent, writes it to dir's best file
-// if it is the best so far, and rewrites the validation file. It runs
-// before the trainer's checkpoint is written, so that a run killed in
-// between repeats this validation on resuming and reaches the same choice.
+// checkpoint validates the trainer's agent and records it (record).
 func (s *selection) checkpoint(tr *rl.Trainer, dir string) error {
-	if n := len(s.rows); n > 0 && s.rows[n-1].Step == tr.Step {
-		return nil // validated already (a finished run resumed)
-	}
-	row, err := s.validate(tr.Agent, tr.Step)
-	if err != nil {
-		return err
-	}
-	if math.IsNaN(row.Score) {
-		return fmt.Errorf("validation at step %d: score is NaN", tr.Step)
-	}
-	if s.isBest(row) {
-		if err := tr.Agent.Save(filepath.Join(dir, BestFile)); err != nil {
-			return err
-		}
-	}
-	return results.WriteFileAtomic(filepath.Join(dir, ValidationFile), s.write)
+	return s.record(dir, tr.Step, func() (ValidationRow, error) { return s.validate(tr.Agent) }, tr.Agent.Save)
 }
