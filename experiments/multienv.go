@@ -233,9 +233,10 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 	return false, m.over, nil
 }
 
-// add counts one seed's records and mean balance into the row, and
+// add counts one seed's records, their slot bounds (bound(id), as
+// mec.World.SlotBound gives them) and mean balance into the row, and
 // returns how many of the tasks ran.
-func (row *SlottedEval) add(tasks []results.Task, balance float64) int {
+func (row *SlottedEval) add(tasks []results.Task, balance float64, bound func(id int64) float64) int {
 	ran := 0
 	for _, r := range tasks {
 		row.Jobs++
@@ -246,6 +247,7 @@ func (row *SlottedEval) add(tasks []results.Task, balance float64) int {
 		}
 		ran++
 		row.Latency += r.Latency
+		row.Bound += bound(r.ID)
 	}
 	row.Balance += balance
 	return ran
@@ -255,8 +257,9 @@ func (row *SlottedEval) add(tasks []results.Task, balance float64) int {
 func (row *SlottedEval) finish(ran, seeds int) {
 	if ran > 0 {
 		row.Latency /= float64(ran)
+		row.Bound /= float64(ran)
 	} else {
-		row.Latency = math.NaN() // no job ran: no mean latency
+		row.Latency, row.Bound = math.NaN(), math.NaN() // no job ran: no mean latency
 	}
 	if row.Jobs > 0 {
 		row.Energy /= float64(row.Jobs)
@@ -275,6 +278,15 @@ func (m *MultiEnv) Results(policyName string) ([]results.Task, float64, error) {
 	return tasks, m.world.MeanBalance(), err
 }
 
+// SlotBound returns, after an episode, mec.World.SlotBound of task id:
+// a latency no placement could reach.
+func (m *MultiEnv) SlotBound(id int64) float64 {
+	if m.world == nil {
+		return 0
+	}
+	return m.world.SlotBound(id)
+}
+
 // SlottedEval is one policy's outcome on a slotted world over a list of
 // seeds, all policies seeing the same tasks (common random numbers).
 type SlottedEval struct {
@@ -282,6 +294,11 @@ type SlottedEval struct {
 	Jobs    int     `json:"jobs"`           // tasks and DAG jobs over all seeds, each counted once
 	Refused int     `json:"refused"`        // of those, the ones that did not run
 	Latency float64 `json:"mean_latency_s"` // mean latency of the jobs that ran, s
+	// Bound is the mean over the same jobs of their slot bounds
+	// (mec.World.SlotBound): no placement of them could give a mean
+	// latency as low. It depends on the jobs alone, not on the policy,
+	// so rows that ran the same jobs have the same bound.
+	Bound float64 `json:"slot_bound_s"`
 	Energy  float64 `json:"mean_energy_j"`  // mean phone energy per job, J
 	// Balance is the mean over the seeds of the edge sites' load balance
 	// (Jain's index, mec.World.MeanBalance) at the boundaries of the
@@ -345,7 +362,7 @@ func (e Env) EvaluateSlotted(c *Config, names []string, seeds []uint64) ([]Slott
 			if err != nil {
 				return nil, fmt.Errorf("policy %s, seed %d: %w", name, seed, err)
 			}
-			ran += row.add(tasks, w.MeanBalance())
+			ran += row.add(tasks, w.MeanBalance(), w.SlotBound)
 		}
 		row.finish(ran, len(seeds))
 		out = append(out, row)

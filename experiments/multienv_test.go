@@ -320,6 +320,11 @@ func TestEvaluateSlotted(t *testing.T) {
 		if !(r.Balance >= 0.5 && r.Balance <= 1) {
 			t.Errorf("%s: balance %v outside [1/2, 1]", r.Policy, r.Balance)
 		}
+		// The same jobs ran under every policy: one bound, below each
+		// policy's mean latency.
+		if !(r.Bound > 0 && r.Bound < r.Latency) || (r.Refused == rows[0].Refused && r.Bound != rows[0].Bound) {
+			t.Errorf("%s: slot bound %v s against latency %v s (first row's bound %v s)", r.Policy, r.Bound, r.Latency, rows[0].Bound)
+		}
 	}
 	if rows[0].Balance != 1 {
 		t.Errorf("local: balance %v, want 1", rows[0].Balance)

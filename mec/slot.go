@@ -470,3 +470,34 @@ func (w *World) runSlotted() error {
 		}
 	}
 }
+
+// SlotBound returns, in slotted mode, a latency that task id (a task, or
+// the row of a DAG job) cannot reach under any placement: the wait from
+// its arrival to the first boundary at or after it, plus one decision
+// interval for every level of its graph below the first. A subtask is
+// decided at the first boundary at or after it becomes ready; it becomes
+// ready when the last of its parents finishes, which is after the boundary
+// they were decided at, since every subtask computes for some time. So a
+// job whose longest chain holds L subtasks has its last ones decided L−1
+// boundaries after its first, and ends later still. The gap between a
+// policy's latency and this bound is all that any policy could gain on
+// it. It is 0 for an event-driven world, a DAG subtask or an id that is
+// no task.
+func (w *World) SlotBound(id int64) float64 {
+	if !w.slotted || id < 0 || id >= int64(len(w.tasks)) {
+		return 0
+	}
+	t := &w.tasks[id]
+	if t.sub >= 0 {
+		return 0 // a subtask: its job's row has the bound
+	}
+	iv := w.sc.DecisionInterval
+	first := (t.arrival + iv - 1) / iv * iv
+	levels := 0
+	if t.job >= 0 && int(t.job) < len(w.jobs) {
+		for _, l := range w.jobs[t.job].level {
+			levels = max(levels, l)
+		}
+	}
+	return (first - t.arrival + sim.Time(levels)*iv).Seconds()
+}

@@ -412,3 +412,72 @@ func TestEdgeLoadIdentity(t *testing.T) {
 		})
 	}
 }
+
+// TestSlotBound checks the slot bound: by hand for a lone task (the wait
+// for the first boundary), and for DAG jobs under several policies, that
+// no job beats it, that its part beyond the first wait is a whole number
+// of intervals no more than the graph's levels allow, and that fast
+// placements come within an interval of it (the bound is not loose).
+func TestSlotBound(t *testing.T) {
+	sc := testScenario(1, 1, sim.Second)
+	sc.Workloads[0].Arrivals = workloads.Replay{Times: []float64{0.03}}
+	sc.DecisionInterval = 100 * sim.Millisecond
+	w, err := NewWorld(sc, sim.NewStreams(1), policies.AlwaysLocal{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Run("local"); err != nil {
+		t.Fatal(err)
+	}
+	if b := w.SlotBound(0); math.Abs(b-0.07) > 1e-9 {
+		t.Errorf("lone task: bound %v s, want 0.07 s", b)
+	}
+	if w.SlotBound(-1) != 0 || w.SlotBound(99) != 0 {
+		t.Error("a bound for an id that is no task")
+	}
+
+	const iv = 0.1
+	for _, p := range []struct {
+		name string
+		p    policies.Policy
+	}{{"local", policies.AlwaysLocal{}}, {"edge-nearest", policies.EdgeNearest{}}, {"cloud", policies.AlwaysCloud{}}, {"greedy-latency", policies.GreedyLatency{}}} {
+		t.Run(p.name, func(t *testing.T) {
+			sc := dagScenario(100*sim.Millisecond, ByRank)
+			w, err := NewWorld(sc, sim.NewStreams(3), p.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tasks, err := w.Run(p.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var jobs, near, deepest int
+			for _, r := range tasks {
+				b := w.SlotBound(r.ID)
+				if r.Kind != "dag" {
+					continue
+				}
+				jobs++
+				if !(r.Latency > b) {
+					t.Fatalf("job %d: latency %v s at or below its bound %v s", r.ID, r.Latency, b)
+				}
+				wait := math.Ceil(r.Arrival/iv-1e-9)*iv - r.Arrival
+				levels := (b - wait) / iv
+				if k := math.Round(levels); math.Abs(levels-k) > 1e-6 || k < 0 || k > 2 {
+					t.Fatalf("job %d: bound %v s is %v intervals past the first wait, want 0, 1 or 2", r.ID, b, levels)
+				}
+				deepest = max(deepest, int(math.Round(levels)))
+				if r.Latency < b+iv {
+					near++
+				}
+			}
+			if jobs < 50 || deepest != 2 {
+				t.Fatalf("%d jobs, deepest %d levels below the first", jobs, deepest)
+			}
+			if p.name != "local" && near == 0 {
+				t.Errorf("no job within an interval of its bound")
+			}
+			t.Logf("%d jobs, %d within an interval of the bound", jobs, near)
+		})
+	}
+}

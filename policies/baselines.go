@@ -108,6 +108,39 @@ func (GreedyLatency) Decide(obs *Observation) (Decision, error) {
 	return Decision{Target: best}, nil
 }
 
+// GreedyOffload is GreedyLatency without the phone: it picks the edge
+// server or cloud of least estimated latency among those that can hold
+// the task's model, and runs the task locally only when there is neither.
+// Where the phone is slow and its energy dear, it is the offloading rule a
+// learner has to beat: in a slotted world with uncontended edges it plays
+// edge-nearest's choices where an edge is in reach and sends the others'
+// tasks to the cloud rather than the phone. Ties go to the target listed
+// first.
+type GreedyOffload struct{}
+
+// Decide picks the minimum of Target.EstimatedLatency over edge and cloud
+// targets.
+func (GreedyOffload) Decide(obs *Observation) (Decision, error) {
+	if len(obs.Targets) == 0 {
+		return Decision{}, errNoTargets
+	}
+	best := -1
+	var bestL float64
+	for i := range obs.Targets {
+		t := &obs.Targets[i]
+		if (t.Kind != Edge && t.Kind != Cloud) || t.OutOfMemory {
+			continue
+		}
+		if l := t.EstimatedLatency(); best < 0 || l < bestL {
+			best, bestL = i, l
+		}
+	}
+	if best < 0 {
+		return firstOfKind(obs, Local)
+	}
+	return Decision{Target: best}, nil
+}
+
 // D2DGreedy offloads to the phone's fastest willing D2D peer when that
 // beats running locally, by estimated latency; it never uses the cellular
 // network.

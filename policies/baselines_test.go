@@ -21,6 +21,14 @@ func obs() *Observation {
 	}
 }
 
+// farEdges returns obs with both edge servers busy: the cloud (91 ms) is
+// then the fastest target off the phone, the phone (40 ms) the fastest.
+func farEdges() *Observation {
+	o := obs()
+	o.Targets[1].QueueWait, o.Targets[2].QueueWait = 0.2, 0.3
+	return o
+}
+
 func TestBaselines(t *testing.T) {
 	onlyLocal := &Observation{Targets: []Target{{Kind: Local, Name: "local"}}}
 	for _, c := range []struct {
@@ -37,6 +45,9 @@ func TestBaselines(t *testing.T) {
 		// latencies: local 40 ms, edge-0 15 ms, edge-1 60 ms, cloud 91 ms
 		{"greedy-latency picks the least estimated latency", GreedyLatency{}, obs(), "edge-0"},
 		{"greedy-latency with one target", GreedyLatency{}, onlyLocal, "local"},
+		{"greedy-offload picks the least estimated latency off the phone", GreedyOffload{}, obs(), "edge-0"},
+		{"greedy-offload prefers the cloud to a faster phone", GreedyOffload{}, farEdges(), "cloud"},
+		{"greedy-offload with no edge or cloud runs locally", GreedyOffload{}, onlyLocal, "local"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d, err := c.p.Decide(c.o)
@@ -97,7 +108,7 @@ func TestEmptyObservationIsAnError(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	r := Builtin()
-	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "d2d-greedy", "edge-least-loaded", "min-energy", "weighted", "deadline-eft", "oracle", "lyapunov"}
+	want := []string{"local", "edge-nearest", "cloud", "random", "greedy-latency", "greedy-offload", "d2d-greedy", "edge-least-loaded", "min-energy", "weighted", "deadline-eft", "oracle", "lyapunov"}
 	if got := r.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

@@ -55,7 +55,7 @@ func Example() {
 	fmt.Println(reg.Names())
 	// Output:
 	// edge-0
-	// [local edge-nearest cloud random greedy-latency d2d-greedy edge-least-loaded min-energy weighted deadline-eft oracle lyapunov green-deadline]
+	// [local edge-nearest cloud random greedy-latency greedy-offload d2d-greedy edge-least-loaded min-energy weighted deadline-eft oracle lyapunov green-deadline]
 }
 
 func ExampleGreedyLatency() {
