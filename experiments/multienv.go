@@ -298,8 +298,8 @@ type SlottedEval struct {
 	// (mec.World.SlotBound): no placement of them could give a mean
 	// latency as low. It depends on the jobs alone, not on the policy,
 	// so rows that ran the same jobs have the same bound.
-	Bound float64 `json:"slot_bound_s"`
-	Energy  float64 `json:"mean_energy_j"`  // mean phone energy per job, J
+	Bound  float64 `json:"slot_bound_s"`
+	Energy float64 `json:"mean_energy_j"` // mean phone energy per job, J
 	// Balance is the mean over the seeds of the edge sites' load balance
 	// (Jain's index, mec.World.MeanBalance) at the boundaries of the
 	// slots that begin before the config's duration.
