@@ -479,7 +479,7 @@ func playMARL(env *MultiEnv, m *rl.MADDPG, seed uint64, name string, row *Slotte
 	if err != nil {
 		return nil, err
 	}
-	row.ran += row.add(tasks, balance, env.SlotBound)
+	row.ran += row.add(tasks, balance, env.SlotBound, env.sc.DecisionInterval.Seconds())
 	return tasks, nil
 }
 
@@ -497,7 +497,7 @@ func writeMARLCurve(w io.Writer, curve []rl.MARLCurvePoint) error {
 
 func writeSlotted(w io.Writer, rows []SlottedEval) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"method", "jobs", "refused", "mean_latency_s", "mean_energy_j", "balance", "slot_bound_s"})
+	cw.Write([]string{"method", "jobs", "refused", "mean_latency_s", "mean_energy_j", "balance", "slot_bound_s", "near_bound"})
 	f := func(x float64) string {
 		if math.IsNaN(x) {
 			return ""
@@ -505,7 +505,7 @@ func writeSlotted(w io.Writer, rows []SlottedEval) error {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	}
 	for _, r := range rows {
-		cw.Write([]string{r.Policy, strconv.Itoa(r.Jobs), strconv.Itoa(r.Refused), f(r.Latency), f(r.Energy), f(r.Balance), f(r.Bound)})
+		cw.Write([]string{r.Policy, strconv.Itoa(r.Jobs), strconv.Itoa(r.Refused), f(r.Latency), f(r.Energy), f(r.Balance), f(r.Bound), f(r.NearBound)})
 	}
 	cw.Flush()
 	return cw.Error()

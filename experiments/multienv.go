@@ -234,9 +234,9 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 }
 
 // add counts one seed's records, their slot bounds (bound(id), as
-// mec.World.SlotBound gives them) and mean balance into the row, and
-// returns how many of the tasks ran.
-func (row *SlottedEval) add(tasks []results.Task, balance float64, bound func(id int64) float64) int {
+// mec.World.SlotBound gives them, for slots of interval seconds) and mean
+// balance into the row, and returns how many of the tasks ran.
+func (row *SlottedEval) add(tasks []results.Task, balance float64, bound func(id int64) float64, interval float64) int {
 	ran := 0
 	for _, r := range tasks {
 		row.Jobs++
@@ -247,7 +247,11 @@ func (row *SlottedEval) add(tasks []results.Task, balance float64, bound func(id
 		}
 		ran++
 		row.Latency += r.Latency
-		row.Bound += bound(r.ID)
+		b := bound(r.ID)
+		row.Bound += b
+		if r.Latency < b+interval {
+			row.NearBound++
+		}
 	}
 	row.Balance += balance
 	return ran
@@ -258,8 +262,9 @@ func (row *SlottedEval) finish(ran, seeds int) {
 	if ran > 0 {
 		row.Latency /= float64(ran)
 		row.Bound /= float64(ran)
+		row.NearBound /= float64(ran)
 	} else {
-		row.Latency, row.Bound = math.NaN(), math.NaN() // no job ran: no mean latency
+		row.Latency, row.Bound, row.NearBound = math.NaN(), math.NaN(), math.NaN() // no job ran: no mean latency
 	}
 	if row.Jobs > 0 {
 		row.Energy /= float64(row.Jobs)
@@ -298,8 +303,13 @@ type SlottedEval struct {
 	// (mec.World.SlotBound): no placement of them could give a mean
 	// latency as low. It depends on the jobs alone, not on the policy,
 	// so rows that ran the same jobs have the same bound.
-	Bound  float64 `json:"slot_bound_s"`
-	Energy float64 `json:"mean_energy_j"` // mean phone energy per job, J
+	Bound float64 `json:"slot_bound_s"`
+	// NearBound is the share of the jobs that ran ending within one
+	// decision interval of their slot bound: each level of their graph
+	// took a single slot, the fewest possible, so that no placement could
+	// have saved them more than the time their last subtasks took.
+	NearBound float64 `json:"near_bound"`
+	Energy    float64 `json:"mean_energy_j"` // mean phone energy per job, J
 	// Balance is the mean over the seeds of the edge sites' load balance
 	// (Jain's index, mec.World.MeanBalance) at the boundaries of the
 	// slots that begin before the config's duration.
@@ -362,7 +372,7 @@ func (e Env) EvaluateSlotted(c *Config, names []string, seeds []uint64) ([]Slott
 			if err != nil {
 				return nil, fmt.Errorf("policy %s, seed %d: %w", name, seed, err)
 			}
-			ran += row.add(tasks, w.MeanBalance(), w.SlotBound)
+			ran += row.add(tasks, w.MeanBalance(), w.SlotBound, c.DecisionInterval.Seconds())
 		}
 		row.finish(ran, len(seeds))
 		out = append(out, row)

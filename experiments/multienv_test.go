@@ -325,6 +325,14 @@ func TestEvaluateSlotted(t *testing.T) {
 		if !(r.Bound > 0 && r.Bound < r.Latency) || (r.Refused == rows[0].Refused && r.Bound != rows[0].Bound) {
 			t.Errorf("%s: slot bound %v s against latency %v s (first row's bound %v s)", r.Policy, r.Bound, r.Latency, rows[0].Bound)
 		}
+		if !(r.NearBound >= 0 && r.NearBound <= 1) {
+			t.Errorf("%s: %v of the jobs within a slot of their bound", r.Policy, r.NearBound)
+		}
+	}
+	// The phone's CPU is slower than the edge: more of its jobs take
+	// extra slots.
+	if !(rows[1].NearBound > rows[0].NearBound) {
+		t.Errorf("edge-nearest has %v of its jobs within a slot of their bound, local %v: want more", rows[1].NearBound, rows[0].NearBound)
 	}
 	if rows[0].Balance != 1 {
 		t.Errorf("local: balance %v, want 1", rows[0].Balance)

@@ -205,11 +205,11 @@ func reportMARL(stdout io.Writer, dir string, outcome *experiments.TrainOutcome)
 	for _, v := range outcome.VariantWall {
 		fmt.Fprintf(stdout, "  %-22s this run took %d steps in %.1fs\n", v.Name, v.Steps, v.WallSeconds)
 	}
-	fmt.Fprintf(stdout, "\n%-22s %7s %8s %14s %13s %8s %12s\n", "method", "jobs", "refused", "latency (ms)", "energy (mJ)", "balance", "bound (ms)")
+	fmt.Fprintf(stdout, "\n%-22s %7s %8s %14s %13s %8s %11s %7s\n", "method", "jobs", "refused", "latency (ms)", "energy (mJ)", "balance", "bound (ms)", "near %")
 	for _, e := range r.Evaluation {
-		fmt.Fprintf(stdout, "%-22s %7d %8d %14.1f %13.1f %8.4f %12.1f\n", e.Policy, e.Jobs, e.Refused, e.Latency*1e3, e.Energy*1e3, e.Balance, e.Bound*1e3)
+		fmt.Fprintf(stdout, "%-22s %7d %8d %14.1f %13.1f %8.4f %11.1f %7.1f\n", e.Policy, e.Jobs, e.Refused, e.Latency*1e3, e.Energy*1e3, e.Balance, e.Bound*1e3, 100*e.NearBound)
 	}
-	fmt.Fprintf(stdout, "(bound: no placement of a row's jobs could give a mean latency as low: mec.World.SlotBound)\n")
+	fmt.Fprintf(stdout, "(bound: no placement of a row's jobs could give a mean latency as low, mec.World.SlotBound; near: jobs within a slot of their bound, each level in one slot)\n")
 	fmt.Fprintf(stdout, "\nnormalised hypervolume of latency and energy per job (the agents' front over reward weights)\n")
 	for _, p := range r.Pareto {
 		fmt.Fprintf(stdout, "%-22s %8.4f\n", p.Policy, p.Hypervolume)
