@@ -71,6 +71,9 @@ type Train struct {
 	// estimated latency and energy as the world states them at the
 	// decision.
 	Reward string `toml:"reward"`
+	// TeamReward gives, in a multi-agent run, every phone the mean of the
+	// phones' delay and energy rewards (experiments.MultiOptions.Team).
+	TeamReward bool `toml:"team_reward"`
 	// LatencyScale and EnergyScale turn a decision's latency (s) and phone
 	// energy (J) into its reward utilities −latency/latency_scale and
 	// −energy/energy_scale; default 0.1 each.
@@ -340,6 +343,9 @@ func (c *Config) validateLearning(v *validator) {
 		}
 		if len(t.Ablations) > 0 || len(t.WeightSweep) > 0 {
 			v.add("train.algorithm", "ablations and weight_sweep are of algorithm = %q", AlgorithmMADDPG)
+		}
+		if t.TeamReward {
+			v.add("train.team_reward", "shares rewards among the agents of algorithm = %q; a single agent has no team", AlgorithmMADDPG)
 		}
 	case AlgorithmMADDPG:
 		if c.Environment != EnvMecsim {

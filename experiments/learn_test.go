@@ -189,6 +189,11 @@ policies = ["greedy-w"]
 steps = 10
 algorithm = "maddpg"
 `, `train.algorithm: "maddpg" trains the phones of a mecsim world`},
+		{"team reward for one agent", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
+[train]
+steps = 10
+team_reward = true
+`, `train.team_reward: shares rewards among the agents of algorithm = "maddpg"`},
 		{"unknown ablation", strings.Replace(slottedDAGWorld, `ablations = ["no-comm"]`, `ablations = ["no-lstm", "no-critic"]`, 1), `train.ablations[1]: unknown ablation "no-critic"`},
 		{"bad weight sweep", strings.Replace(slottedDAGWorld, "weight_sweep = [[1, 4, 0.1]]", "weight_sweep = [[1, -1, 0]]", 1), "train.weight_sweep[0]: weights[1]: must be ≥ 0"},
 		{"bad maddpg weights", strings.Replace(slottedDAGWorld, "hidden = 8", "hidden = 8\nweights = [1, 1]", 1), "train.maddpg: weights: want 3"},

@@ -247,7 +247,7 @@ type VariantTiming struct {
 func (e Env) multiEnv(c *Config, drain bool) (*MultiEnv, error) {
 	t := c.Train
 	opt := MultiOptions{Episode: t.Episode, LatencyScale: t.LatencyScale, EnergyScale: t.EnergyScale, Drain: drain,
-		Estimate: t.Reward == "estimate"}
+		Estimate: t.Reward == "estimate", Team: t.TeamReward}
 	if drain {
 		opt.Episode = c.Duration
 	}

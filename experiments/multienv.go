@@ -38,6 +38,12 @@ type MultiOptions struct {
 	// LatencyScale and its energy utility −Σ estimated energy/EnergyScale
 	// over the tasks it decided in the slot (train.reward = "estimate").
 	Estimate bool
+	// Team gives every phone the mean over the phones of their delay and
+	// energy utilities (train.team_reward): one reward for all, so that a
+	// decision that makes others wait, in its slot or later, costs its
+	// phone too; the centralised critics, which see every action, are left
+	// to tell whose decision did it.
+	Team bool
 }
 
 // MultiEnv is a slotted mecsim world as an rl.MultiEnv: each phone is an
@@ -225,6 +231,17 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 			r[rl.MultiEnergy] = -s.Energy / m.opt.EnergyScale
 		}
 		r[rl.MultiBalance] = -imbalance
+	}
+	if m.opt.Team {
+		var delay, energy float64
+		for i := range n {
+			delay += rewards[i*rl.MultiObjectives+rl.MultiDelay]
+			energy += rewards[i*rl.MultiObjectives+rl.MultiEnergy]
+		}
+		for i := range n {
+			rewards[i*rl.MultiObjectives+rl.MultiDelay] = delay / float64(n)
+			rewards[i*rl.MultiObjectives+rl.MultiEnergy] = energy / float64(n)
+		}
 	}
 	m.over = w.Boundary() >= m.end
 	if m.opt.Drain {

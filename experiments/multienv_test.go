@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -528,5 +529,66 @@ func TestMultiEnvEstimateRewards(t *testing.T) {
 		if !(estE[i] > 0 && estE[i] < realE[i]) {
 			t.Errorf("phone %d: estimated energy %v J, realised %v J", i, estE[i], realE[i])
 		}
+	}
+}
+
+// TestMultiEnvTeamReward checks the team reward: every phone gets the
+// same delay and energy utilities, the mean of what each would get alone,
+// and the balance term is untouched.
+func TestMultiEnvTeamReward(t *testing.T) {
+	env, c := multiConfig(t, 3)
+	own, err := env.NewMultiEnv(c, MultiOptions{Estimate: true, Drain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := env.NewMultiEnv(c, MultiOptions{Estimate: true, Team: true, Drain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own.Reset(5)
+	team.Reset(5)
+	n, o, k := own.Shape()
+	obs, mask := make([]float64, n*o), make([]bool, n*k)
+	actions := make([]int, n)
+	r, rt := make([]float64, n*rl.MultiObjectives), make([]float64, n*rl.MultiObjectives)
+	shared := 0
+	for {
+		if err := own.Observe(obs, mask); err != nil {
+			t.Fatal(err)
+		}
+		_, over, err := own.Step(actions, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := team.Step(actions, rt); err != nil {
+			t.Fatal(err)
+		}
+		for _, obj := range []int{rl.MultiDelay, rl.MultiEnergy} {
+			var sum float64
+			distinct := false
+			for i := range n {
+				sum += r[i*rl.MultiObjectives+obj]
+				distinct = distinct || r[i*rl.MultiObjectives+obj] != r[obj]
+			}
+			for i := range n {
+				if got, want := rt[i*rl.MultiObjectives+obj], sum/float64(n); math.Abs(got-want) > 1e-12 {
+					t.Fatalf("phone %d, objective %d: team reward %v, want the mean %v", i, obj, got, want)
+				}
+			}
+			if distinct {
+				shared++
+			}
+		}
+		for i := range n {
+			if rt[i*rl.MultiObjectives+rl.MultiBalance] != r[i*rl.MultiObjectives+rl.MultiBalance] {
+				t.Fatalf("phone %d: balance %v with the team reward, %v without", i, rt[i*rl.MultiObjectives+rl.MultiBalance], r[i*rl.MultiObjectives+rl.MultiBalance])
+			}
+		}
+		if over {
+			break
+		}
+	}
+	if shared == 0 {
+		t.Fatal("the phones' own rewards never differed: nothing was shared")
 	}
 }
