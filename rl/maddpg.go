@@ -462,7 +462,10 @@ type marlActing struct {
 // logits[j·b·K:]) of every agent's actor for b samples of observations
 // obs (agent-major, agents·b rows of Obs), from LSTM states h, c (same
 // layout; nil without an LSTM), writing the next states into h2, c2.
-func (m *MADDPG) forwardActors(actors []marlActor, comm *Comm, obs []float64, b int, h, c, h2, c2, logits []float64, s *marlActing) {
+// With only non-nil, just those agents' logits and states are computed
+// (the channel still reads every agent's message); the others' are left
+// as they were.
+func (m *MADDPG) forwardActors(actors []marlActor, comm *Comm, obs []float64, b int, h, c, h2, c2, logits []float64, s *marlActing, only []int) {
 	N, own, in := m.Agents, m.ownInputs(), m.actorInputs()
 	s.x = grow(s.x, N*b*in)
 	if comm != nil {
@@ -502,12 +505,17 @@ func (m *MADDPG) forwardActors(actors []marlActor, comm *Comm, obs []float64, b 
 			}
 		}
 	}
-	if m.Cfg.Share {
+	switch {
+	case only != nil:
+		for _, j := range only {
+			run(actors[m.net(j)], j*b, b)
+		}
+	case m.Cfg.Share:
 		run(actors[0], 0, N*b)
-		return
-	}
-	for j := range N {
-		run(actors[j], j*b, b)
+	default:
+		for j := range N {
+			run(actors[j], j*b, b)
+		}
 	}
 }
 
@@ -527,7 +535,7 @@ func (m *MADDPG) Act(obs []float64, mask []bool, explore bool, actions []int) er
 	s.logits = grow(s.logits, N*K)
 	S := m.stateSize()
 	s.h2, s.c2 = grow(s.h2, N*S), grow(s.c2, N*S)
-	m.forwardActors(m.actors, m.comm, obs, 1, m.h, m.c, s.h2, s.c2, s.logits, s)
+	m.forwardActors(m.actors, m.comm, obs, 1, m.h, m.c, s.h2, s.c2, s.logits, s, nil)
 	copy(m.h, s.h2)
 	copy(m.c, s.c2)
 	sigma := 0.0

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -548,6 +549,61 @@ func TestCriticGraphWithScorer(t *testing.T) {
 			c.W[p].Data[e] = v
 			if fd := (up - down) / (2 * h); math.Abs(grads[p][e]-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
 				t.Errorf("%s[%d]: graph gradient %.9g, finite differences %.9g", c.W[p].Name, e, grads[p][e], fd)
+			}
+		}
+	}
+}
+
+// TestForwardSomeActors checks the update's shortcut: the logits and
+// next LSTM states of a subset of agents, computed alone, equal the full
+// forward pass's rows for them (to rounding: a batch of other size may
+// sum in another order), and the other agents' rows are left untouched.
+func TestForwardSomeActors(t *testing.T) {
+	for _, share := range []bool{true, false} {
+		cfg := comDDPGConfig()
+		cfg.Share, cfg.ScoreTargets = share, true
+		const N, K, B = 5, 4, 3
+		O := MultiHead + K*TargetFeatures
+		m, err := NewMADDPG(cfg, N, O, K, sim.NewStreams(8))
+		if err != nil {
+			t.Fatal(err)
+		}
+		H := cfg.LSTMSize
+		rng := rand.New(rand.NewPCG(1, 2))
+		fill := func(n int) []float64 {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = rng.NormFloat64()
+			}
+			return x
+		}
+		obs, h, c := fill(N*B*O), fill(N*B*H), fill(N*B*H)
+		full, h2, c2 := make([]float64, N*B*K), make([]float64, N*B*H), make([]float64, N*B*H)
+		m.forwardActors(m.actors, m.comm, obs, B, h, c, h2, c2, full, &marlActing{}, nil)
+		const untouched = 12345.0
+		some, sh2, sc2 := make([]float64, N*B*K), make([]float64, N*B*H), make([]float64, N*B*H)
+		for _, x := range [][]float64{some, sh2, sc2} {
+			for i := range x {
+				x[i] = untouched
+			}
+		}
+		only := []int{1, 3}
+		m.forwardActors(m.actors, m.comm, obs, B, h, c, sh2, sc2, some, &marlActing{}, only)
+		for j := range N {
+			picked := slices.Contains(only, j)
+			for _, v := range []struct {
+				name      string
+				got, want []float64
+				w         int
+			}{{"logits", some, full, K}, {"h", sh2, h2, H}, {"c", sc2, c2, H}} {
+				for i := j * B * v.w; i < (j+1)*B*v.w; i++ {
+					switch {
+					case picked && math.Abs(v.got[i]-v.want[i]) > 1e-12*(1+math.Abs(v.want[i])):
+						t.Fatalf("share %v, agent %d: %s[%d] = %v alone, %v in the full pass", share, j, v.name, i, v.got[i], v.want[i])
+					case !picked && v.got[i] != untouched:
+						t.Fatalf("share %v, agent %d (not asked for): %s[%d] written", share, j, v.name, i)
+					}
+				}
 			}
 		}
 	}

@@ -195,15 +195,16 @@ func (m *MADDPG) Update() (MARLStats, error) {
 	// on the next observation.
 	h, c := u.h0, u.c0
 	if S > 0 {
-		m.forwardActors(m.targetActors, m.targetComm, u.obs, B, u.h0, u.c0, u.h1, u.c1, u.tlogits, &u.fwd)
+		m.forwardActors(m.targetActors, m.targetComm, u.obs, B, u.h0, u.c0, u.h1, u.c1, u.tlogits, &u.fwd, nil)
 		h, c = u.h1, u.c1
 	}
-	m.forwardActors(m.targetActors, m.targetComm, u.next, B, h, c, u.hs, u.cs, u.tlogits, &u.fwd)
+	m.forwardActors(m.targetActors, m.targetComm, u.next, B, h, c, u.hs, u.cs, u.tlogits, &u.fwd, nil)
 	argmaxMasked(u.tlogits, u.nmask, N*B, K, u.nextAct)
-	// The current actors' logits, for the straight-through samples.
-	m.forwardActors(m.actors, m.comm, u.obs, B, u.h0, u.c0, u.hs, u.cs, u.logits, &u.fwd)
-
+	// The current actors' logits, for the straight-through samples of the
+	// agents this update trains (the others' are not needed).
 	m.pickAgents(u)
+	m.forwardActors(m.actors, m.comm, u.obs, B, u.h0, u.c0, u.hs, u.cs, u.logits, &u.fwd, u.pick)
+
 	w := m.Cfg.Weights
 	shared := m.Cfg.Share
 	if shared {
