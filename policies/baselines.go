@@ -3,6 +3,7 @@ package policies
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 )
 
 // errNoTargets is returned when an observation lists no target at all,
@@ -91,17 +92,7 @@ func (GreedyLatency) Decide(obs *Observation) (Decision, error) {
 	if len(obs.Targets) == 0 {
 		return Decision{}, errNoTargets
 	}
-	best := -1
-	var bestL float64
-	for i := range obs.Targets {
-		t := &obs.Targets[i]
-		if t.OutOfMemory {
-			continue
-		}
-		if l := t.EstimatedLatency(); best < 0 || l < bestL {
-			best, bestL = i, l
-		}
-	}
+	best := fastest(obs, nil)
 	if best < 0 {
 		best = 0 // nothing fits anywhere: the task will be refused wherever it goes
 	}
@@ -124,21 +115,10 @@ func (GreedyOffload) Decide(obs *Observation) (Decision, error) {
 	if len(obs.Targets) == 0 {
 		return Decision{}, errNoTargets
 	}
-	best := -1
-	var bestL float64
-	for i := range obs.Targets {
-		t := &obs.Targets[i]
-		if (t.Kind != Edge && t.Kind != Cloud) || t.OutOfMemory {
-			continue
-		}
-		if l := t.EstimatedLatency(); best < 0 || l < bestL {
-			best, bestL = i, l
-		}
+	if best := fastest(obs, []TargetKind{Edge, Cloud}); best >= 0 {
+		return Decision{Target: best}, nil
 	}
-	if best < 0 {
-		return firstOfKind(obs, Local)
-	}
-	return Decision{Target: best}, nil
+	return firstOfKind(obs, Local)
 }
 
 // D2DGreedy offloads to the phone's fastest willing D2D peer when that
@@ -149,21 +129,29 @@ type D2DGreedy struct{}
 // Decide picks the minimum estimated latency among the local and the D2D
 // targets that can hold the task's model.
 func (D2DGreedy) Decide(obs *Observation) (Decision, error) {
+	if best := fastest(obs, []TargetKind{Local, D2D}); best >= 0 {
+		return Decision{Target: best}, nil
+	}
+	return firstOfKind(obs, Local)
+}
+
+// fastest returns the index of the target of least estimated latency
+// among those of the given kinds (any kind, if kinds is nil) that can
+// hold the task's model, the first listed on a tie, or −1 if there is
+// none.
+func fastest(obs *Observation, kinds []TargetKind) int {
 	best := -1
 	var bestL float64
 	for i := range obs.Targets {
 		t := &obs.Targets[i]
-		if (t.Kind != Local && t.Kind != D2D) || t.OutOfMemory {
+		if t.OutOfMemory || (kinds != nil && !slices.Contains(kinds, t.Kind)) {
 			continue
 		}
 		if l := t.EstimatedLatency(); best < 0 || l < bestL {
 			best, bestL = i, l
 		}
 	}
-	if best < 0 {
-		return firstOfKind(obs, Local)
-	}
-	return Decision{Target: best}, nil
+	return best
 }
 
 func firstOfKind(obs *Observation, k TargetKind) (Decision, error) {
