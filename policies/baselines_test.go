@@ -255,3 +255,14 @@ func TestLyapunov(t *testing.T) {
 		t.Errorf("queue %v below budget, want 0", generous.Queue(0))
 	}
 }
+
+// TestGreedyDecisionsDoNotAllocate: the greedy rules run once per
+// decision inside the event loop, which allocates nothing per event.
+func TestGreedyDecisionsDoNotAllocate(t *testing.T) {
+	o := obs()
+	for _, p := range []Policy{GreedyLatency{}, GreedyOffload{}, D2DGreedy{}, EdgeNearest{}} {
+		if a := testing.AllocsPerRun(100, func() { p.Decide(o) }); a != 0 {
+			t.Errorf("%T: %v allocations per decision", p, a)
+		}
+	}
+}
