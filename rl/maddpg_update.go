@@ -203,7 +203,11 @@ func (m *MADDPG) Update() (MARLStats, error) {
 	// The current actors' logits, for the straight-through samples of the
 	// agents this update trains (the others' are not needed).
 	m.pickAgents(u)
-	m.forwardActors(m.actors, m.comm, u.obs, B, u.h0, u.c0, u.hs, u.cs, u.logits, &u.fwd, u.pick)
+	only := u.pick
+	if len(only) == N {
+		only = nil // every agent: one batched pass
+	}
+	m.forwardActors(m.actors, m.comm, u.obs, B, u.h0, u.c0, u.hs, u.cs, u.logits, &u.fwd, only)
 
 	w := m.Cfg.Weights
 	shared := m.Cfg.Share
