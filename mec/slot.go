@@ -472,17 +472,18 @@ func (w *World) runSlotted() error {
 }
 
 // SlotBound returns, in slotted mode, a latency that task id (a task, or
-// the row of a DAG job) cannot reach under any placement: the wait from
+// the row of a DAG job) cannot beat under any placement: the wait from
 // its arrival to the first boundary at or after it, plus one decision
 // interval for every level of its graph below the first. A subtask is
-// decided at the first boundary at or after it becomes ready; it becomes
-// ready when the last of its parents finishes, which is after the boundary
-// they were decided at, since every subtask computes for some time. So a
-// job whose longest chain holds L subtasks has its last ones decided L−1
-// boundaries after its first, and ends later still. The gap between a
-// policy's latency and this bound is all that any policy could gain on
-// it. It is 0 for an event-driven world, a DAG subtask or an id that is
-// no task.
+// decided at a boundary; whatever its parents' placements, they finish
+// no sooner than the boundary they were decided at, and what happens
+// then is handled after that boundary's decisions, so it waits at least
+// for the next one. A job whose longest chain holds L subtasks thus has
+// its last ones decided at least L−1 boundaries after its first, and
+// ends no sooner (later, when its last subtasks take any time). The gap
+// between a policy's latency and this bound is all that any policy could
+// gain on it. It is 0 for an event-driven world, a DAG subtask or an id
+// that is no task.
 func (w *World) SlotBound(id int64) float64 {
 	if !w.slotted || id < 0 || id >= int64(len(w.tasks)) {
 		return 0

@@ -103,10 +103,10 @@ func (GreedyLatency) Decide(obs *Observation) (Decision, error) {
 // server or cloud of least estimated latency among those that can hold
 // the task's model, and runs the task locally only when there is neither.
 // Where the phone is slow and its energy dear, it is the offloading rule a
-// learner has to beat: in a slotted world with uncontended edges it plays
-// edge-nearest's choices where an edge is in reach and sends the others'
-// tasks to the cloud rather than the phone. Ties go to the target listed
-// first.
+// learner has to beat: a phone beyond every edge site's reach sends its
+// tasks to the cloud rather than running them itself, as edge-nearest
+// would. D2D peers are not among its targets. Ties go to the target
+// listed first.
 type GreedyOffload struct{}
 
 // Decide picks the minimum of Target.EstimatedLatency over edge and cloud

@@ -29,6 +29,21 @@ func farEdges() *Observation {
 	return o
 }
 
+// edgeFull returns obs with edge-0, the fastest, unable to hold the
+// model: edge-1 (60 ms) is then the fastest off the phone.
+func edgeFull() *Observation {
+	o := obs()
+	o.Targets[1].OutOfMemory = true
+	return o
+}
+
+// withFastPeer returns obs with a D2D peer faster than every other target.
+func withFastPeer() *Observation {
+	o := obs()
+	o.Targets = append(o.Targets, Target{Kind: D2D, Name: "peer-0", Index: 0, ComputeTime: 0.001})
+	return o
+}
+
 func TestBaselines(t *testing.T) {
 	onlyLocal := &Observation{Targets: []Target{{Kind: Local, Name: "local"}}}
 	for _, c := range []struct {
@@ -48,6 +63,8 @@ func TestBaselines(t *testing.T) {
 		{"greedy-offload picks the least estimated latency off the phone", GreedyOffload{}, obs(), "edge-0"},
 		{"greedy-offload prefers the cloud to a faster phone", GreedyOffload{}, farEdges(), "cloud"},
 		{"greedy-offload with no edge or cloud runs locally", GreedyOffload{}, onlyLocal, "local"},
+		{"greedy-offload skips targets without room for the model", GreedyOffload{}, edgeFull(), "edge-1"},
+		{"greedy-offload ignores D2D peers", GreedyOffload{}, withFastPeer(), "edge-0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d, err := c.p.Decide(c.o)

@@ -47,7 +47,7 @@ func Builtin() *Registry {
 		{"cloud", "offload every task to the cloud", func(Env) (Policy, error) { return AlwaysCloud{}, nil }, nil},
 		{"random", "pick a target uniformly at random", newRandom, nil},
 		{"greedy-latency", "pick the target with the least estimated latency", func(Env) (Policy, error) { return GreedyLatency{}, nil }, nil},
-		{"greedy-offload", "pick the edge server or cloud with the least estimated latency, never the phone", func(Env) (Policy, error) { return GreedyOffload{}, nil }, nil},
+		{"greedy-offload", "pick the edge server or cloud with the least estimated latency (the phone only when neither fits)", func(Env) (Policy, error) { return GreedyOffload{}, nil }, nil},
 		{"d2d-greedy", "run locally or on the fastest willing D2D peer", func(Env) (Policy, error) { return D2DGreedy{}, nil }, nil},
 		{"edge-least-loaded", "offload to the edge server in range with the least work waiting", func(Env) (Policy, error) { return EdgeLeastLoaded{}, nil }, nil},
 		{"min-energy", "pick the target where the phone spends the least energy", func(Env) (Policy, error) { return MinEnergy{}, nil }, nil},
