@@ -321,11 +321,22 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 	if want := "maddpg maddpg-no-comm maddpg-w1/4/0.1 local edge-nearest cloud"; strings.Join(methods, " ") != want {
 		t.Errorf("evaluated %v, want %s", methods, want)
 	}
-	// Every method saw the same jobs.
+	// Every method saw the same jobs, so the same slot bound, below its
+	// mean latency.
 	for _, r := range out.MARL.Evaluation[1:] {
 		if r.Jobs != out.MARL.Evaluation[0].Jobs {
 			t.Errorf("%s saw %d jobs, maddpg %d", r.Policy, r.Jobs, out.MARL.Evaluation[0].Jobs)
 		}
+		if first := out.MARL.Evaluation[0]; r.Bound != first.Bound || !(r.Bound > 0 && r.Bound < r.Latency) {
+			t.Errorf("%s: slot bound %v s (maddpg's %v s), mean latency %v s", r.Policy, r.Bound, first.Bound, r.Latency)
+		}
+	}
+	evalCSV, err := os.ReadFile(filepath.Join(a, EvalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head, _, _ := strings.Cut(string(evalCSV), "\n"); head != "method,jobs,refused,mean_latency_s,mean_energy_j,balance,slot_bound_s,near_bound" {
+		t.Errorf("%s header %q", EvalFile, head)
 	}
 	if out.MARL.Updates == 0 {
 		t.Error("no updates")
