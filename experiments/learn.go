@@ -67,9 +67,11 @@ type Train struct {
 	// Reward is, in a mecsim world, what a decision is rewarded with:
 	// "outcome" (the default), the task's latency and phone energy as
 	// realised when it ends (a refused task's latency is its time until
-	// refusal plus its deadline), or "estimate", the chosen target's
+	// refusal plus its deadline), "estimate", the chosen target's
 	// estimated latency and energy as the world states them at the
-	// decision.
+	// decision, or, for multi-agent runs, "marginal", the estimate plus
+	// the waits the decision adds to the other phones' later decisions of
+	// its slot at the same site (experiments.MultiOptions.Marginal).
 	Reward string `toml:"reward"`
 	// TeamReward gives, in a multi-agent run, every phone the mean of the
 	// phones' delay and energy rewards (experiments.MultiOptions.Team).
@@ -306,8 +308,11 @@ func (c *Config) validateLearning(v *validator) {
 	if t.Columns < 2 || t.Columns > 64 {
 		v.add("train.columns", "must be between 2 and 64, got %d", t.Columns)
 	}
-	if t.Reward != "outcome" && t.Reward != "estimate" {
-		v.add("train.reward", "must be \"outcome\" or \"estimate\", got %q", t.Reward)
+	switch {
+	case t.Reward == "marginal" && t.Algorithm != AlgorithmMADDPG:
+		v.add("train.reward", "\"marginal\" charges a phone for the waits it causes other phones: it is a reward of algorithm = %q", AlgorithmMADDPG)
+	case t.Reward != "outcome" && t.Reward != "estimate" && t.Reward != "marginal":
+		v.add("train.reward", "must be \"outcome\", \"estimate\" or \"marginal\", got %q", t.Reward)
 	}
 	v.positive("train.latency_scale", t.LatencyScale)
 	v.positive("train.energy_scale", t.EnergyScale)

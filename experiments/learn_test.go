@@ -189,6 +189,11 @@ policies = ["greedy-w"]
 steps = 10
 algorithm = "maddpg"
 `, `train.algorithm: "maddpg" trains the phones of a mecsim world`},
+		{"marginal reward for one agent", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
+[train]
+steps = 10
+reward = "marginal"
+`, `train.reward: "marginal" charges a phone for the waits it causes other phones`},
 		{"team reward for one agent", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
 [train]
 steps = 10

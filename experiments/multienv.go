@@ -38,6 +38,15 @@ type MultiOptions struct {
 	// LatencyScale and its energy utility −Σ estimated energy/EnergyScale
 	// over the tasks it decided in the slot (train.reward = "estimate").
 	Estimate bool
+	// Marginal (with Estimate) adds to a decision's estimated delay the
+	// waits it adds to the decisions made after it in the same slot at
+	// the same site (train.reward = "marginal"): a task of work c at a
+	// site of s servers lengthens a later task's estimated wait w there by
+	// min(w, c/s), and that is charged to the phone that sent it. Phones
+	// decide one after another at a boundary, so that with the estimate
+	// alone each prices only its own task, and the last to send to a
+	// queue pays for the first.
+	Marginal bool
 	// Team gives every phone the mean over the phones of their delay and
 	// energy utilities (train.team_reward): one reward for all, so that a
 	// decision that makes others wait, in its slot or later, costs its
@@ -75,6 +84,14 @@ type MultiEnv struct {
 	over  bool  // truncated: Step needs a Reset
 
 	estDelay, estEnergy []float64 // per phone, the slot's estimates (Estimate)
+	sent                []sentWork // the slot's decisions so far at each site (Marginal)
+}
+
+// sentWork is a decision's work at a site, per server, and the phone that
+// made it.
+type sentWork struct {
+	phone, site int
+	work        float64
 }
 
 // errControlled is the policy of a world whose decisions come from a
@@ -194,6 +211,7 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 		}
 		clear(m.estDelay)
 		clear(m.estEnergy)
+		m.sent = m.sent[:0]
 	}
 	for i, a := range actions {
 		for w.Waiting(i) > 0 {
@@ -206,8 +224,12 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 				return false, false, fmt.Errorf("multi-agent environment: phone %d: action %d is no target of task %d", i, a, o.Task.ID)
 			}
 			if m.opt.Estimate {
-				m.estDelay[i] += o.Task.Waited + o.Targets[k].EstimatedLatency()
-				m.estEnergy[i] += o.Targets[k].Energy
+				tg := &o.Targets[k]
+				m.estDelay[i] += o.Task.Waited + tg.EstimatedLatency()
+				m.estEnergy[i] += tg.Energy
+				if m.opt.Marginal {
+					m.charge(i, tg)
+				}
 			}
 			if err := w.DecideWaiting(i, policies.Decision{Target: k}); err != nil {
 				return false, false, fmt.Errorf("multi-agent environment: phone %d: %w", i, err)
@@ -248,6 +270,29 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 		m.over = !more
 	}
 	return false, m.over, nil
+}
+
+// charge charges the phones that sent work to target tg earlier in the
+// slot with what that work adds to the estimated wait of the task now
+// sent there by phone i, and records this task's work. Only edge sites
+// and the cloud are shared; the cloud, with its many servers, rarely
+// makes anyone wait.
+func (m *MultiEnv) charge(i int, tg *policies.Target) {
+	var site, servers int
+	switch tg.Kind {
+	case policies.Edge:
+		site, servers = tg.Index, m.sc.Sites[tg.Index].Servers
+	case policies.Cloud:
+		site, servers = -1, m.sc.Cloud.Servers
+	default:
+		return
+	}
+	for _, e := range m.sent {
+		if e.site == site && e.phone != i {
+			m.estDelay[e.phone] += min(tg.QueueWait, e.work)
+		}
+	}
+	m.sent = append(m.sent, sentWork{phone: i, site: site, work: tg.ComputeTime / float64(max(servers, 1))})
 }
 
 // add counts one seed's records, their slot bounds (bound(id), as

@@ -592,3 +592,82 @@ func TestMultiEnvTeamReward(t *testing.T) {
 		t.Fatal("the phones' own rewards never differed: nothing was shared")
 	}
 }
+
+// TestMultiEnvMarginalRewards checks the marginal reward against the
+// estimate on the same world and actions: it only ever adds delay, the
+// phone that decides last at every boundary is never charged (nobody
+// decides after it), and the charges are not all zero.
+func TestMultiEnvMarginalRewards(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Edge sites of one small CPU each, so that tasks queue there.
+	src := strings.ReplaceAll(fmt.Sprintf(multiSrc, 4), "servers = 1", "servers = 1\nprocessor = \"edge-orin-nano-cpu\"")
+	c, err := Parse("multi.toml", []byte(src), env.Known())
+	if err != nil {
+		t.Fatal(err)
+	}
+	est, err := env.NewMultiEnv(c, MultiOptions{Estimate: true, Drain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marg, err := env.NewMultiEnv(c, MultiOptions{Estimate: true, Marginal: true, Drain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	est.Reset(7)
+	marg.Reset(7)
+	n, o, k := est.Shape()
+	obs, mask := make([]float64, n*o), make([]bool, n*k)
+	actions := make([]int, n)
+	r, rm := make([]float64, n*rl.MultiObjectives), make([]float64, n*rl.MultiObjectives)
+	charged := make([]float64, n)
+	for {
+		if err := est.Observe(obs, mask); err != nil {
+			t.Fatal(err)
+		}
+		// Every phone to its first edge site in reach (the cloud if none):
+		// the sites' queues fill at each boundary.
+		for i := range n {
+			actions[i] = 0
+			for a := 1; a < k; a++ {
+				if mask[i*k+a] {
+					actions[i] = a
+					break
+				}
+			}
+		}
+		_, over, err := est.Step(actions, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := marg.Step(actions, rm); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			d := r[i*rl.MultiObjectives+rl.MultiDelay] - rm[i*rl.MultiObjectives+rl.MultiDelay]
+			if d < -1e-12 {
+				t.Fatalf("phone %d: marginal delay reward %v above the estimate's %v", i, rm[i*rl.MultiObjectives+rl.MultiDelay], r[i*rl.MultiObjectives+rl.MultiDelay])
+			}
+			charged[i] += d
+			if rm[i*rl.MultiObjectives+rl.MultiEnergy] != r[i*rl.MultiObjectives+rl.MultiEnergy] {
+				t.Fatalf("phone %d: the marginal reward changed the energy utility", i)
+			}
+		}
+		if over {
+			break
+		}
+	}
+	if charged[n-1] != 0 {
+		t.Errorf("the phone that decides last was charged %v", charged[n-1])
+	}
+	var total float64
+	for _, x := range charged {
+		total += x
+	}
+	if !(total > 0) {
+		t.Errorf("no phone was ever charged for a wait: %v", charged)
+	}
+	t.Logf("charged per phone (reward units): %v", charged)
+}
