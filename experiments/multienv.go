@@ -83,7 +83,7 @@ type MultiEnv struct {
 	err   error // why the episode could not start, reported by Observe and Step
 	over  bool  // truncated: Step needs a Reset
 
-	estDelay, estEnergy []float64 // per phone, the slot's estimates (Estimate)
+	estDelay, estEnergy []float64  // per phone, the slot's estimates (Estimate)
 	sent                []sentWork // the slot's decisions so far at each site (Marginal)
 }
 
