@@ -479,49 +479,25 @@ func trainStep(tr *rl.MARLTrainer) error {
 // which adds the phone's idle power while its jobs wait.
 func TestMultiEnvEstimateRewards(t *testing.T) {
 	env, c := multiConfig(t, 3)
-	est, err := env.NewMultiEnv(c, MultiOptions{EnergyScale: 1, Estimate: true, Drain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	real, err := env.NewMultiEnv(c, MultiOptions{EnergyScale: 1, Drain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	est.Reset(5)
-	real.Reset(5)
-	n, o, k := est.Shape()
-	obs, mask := make([]float64, n*o), make([]bool, n*k)
-	actions := make([]int, n)
-	r, rr := make([]float64, n*rl.MultiObjectives), make([]float64, n*rl.MultiObjectives)
+	n := c.Phones.Count
 	estE, realE := make([]float64, n), make([]float64, n)
 	decisions := 0
-	for {
-		if err := est.Observe(obs, mask); err != nil {
-			t.Fatal(err)
-		}
-		_, over, err := est.Step(actions, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := real.Step(actions, rr); err != nil {
-			t.Fatal(err)
-		}
-		for i := range n {
-			d, e := -r[i*rl.MultiObjectives+rl.MultiDelay], -r[i*rl.MultiObjectives+rl.MultiEnergy]
-			decided := obs[i*o+rl.MultiHasTask] > 0
-			if decided != (d > 0) || decided != (e > 0) {
-				t.Fatalf("phone %d decided %v, rewarded delay %v, energy %v", i, decided, d, e)
+	lockstep(t, env, c, MultiOptions{EnergyScale: 1, Estimate: true}, MultiOptions{EnergyScale: 1}, 5, nil,
+		func(obs, r, rr []float64) {
+			o := len(obs) / n
+			for i := range n {
+				d, e := -r[i*rl.MultiObjectives+rl.MultiDelay], -r[i*rl.MultiObjectives+rl.MultiEnergy]
+				decided := obs[i*o+rl.MultiHasTask] > 0
+				if decided != (d > 0) || decided != (e > 0) {
+					t.Fatalf("phone %d decided %v, rewarded delay %v, energy %v", i, decided, d, e)
+				}
+				if decided {
+					decisions++
+				}
+				estE[i] += e
+				realE[i] -= rr[i*rl.MultiObjectives+rl.MultiEnergy]
 			}
-			if decided {
-				decisions++
-			}
-			estE[i] += e
-			realE[i] -= rr[i*rl.MultiObjectives+rl.MultiEnergy]
-		}
-		if over {
-			break
-		}
-	}
+		})
 	if decisions == 0 {
 		t.Fatal("no decision")
 	}
@@ -532,62 +508,79 @@ func TestMultiEnvEstimateRewards(t *testing.T) {
 	}
 }
 
+// lockstep plays the worlds of c under options a and b side by side from
+// seed, with the same actions (choose's, or action 0 for every phone when
+// choose is nil), and hands each step's observation of a and the rewards
+// of both to check.
+func lockstep(t *testing.T, env Env, c *Config, a, b MultiOptions, seed uint64, choose func(mask []bool, k int, actions []int), check func(obs, ra, rb []float64)) {
+	t.Helper()
+	a.Drain, b.Drain = true, true
+	ma, err := env.NewMultiEnv(c, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := env.NewMultiEnv(c, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ma.Reset(seed)
+	mb.Reset(seed)
+	n, o, k := ma.Shape()
+	obs, mask := make([]float64, n*o), make([]bool, n*k)
+	actions := make([]int, n)
+	ra, rb := make([]float64, n*rl.MultiObjectives), make([]float64, n*rl.MultiObjectives)
+	for {
+		if err := ma.Observe(obs, mask); err != nil {
+			t.Fatal(err)
+		}
+		if choose != nil {
+			choose(mask, k, actions)
+		}
+		_, over, err := ma.Step(actions, ra)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := mb.Step(actions, rb); err != nil {
+			t.Fatal(err)
+		}
+		check(obs, ra, rb)
+		if over {
+			return
+		}
+	}
+}
+
 // TestMultiEnvTeamReward checks the team reward: every phone gets the
 // same delay and energy utilities, the mean of what each would get alone,
 // and the balance term is untouched.
 func TestMultiEnvTeamReward(t *testing.T) {
 	env, c := multiConfig(t, 3)
-	own, err := env.NewMultiEnv(c, MultiOptions{Estimate: true, Drain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	team, err := env.NewMultiEnv(c, MultiOptions{Estimate: true, Team: true, Drain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	own.Reset(5)
-	team.Reset(5)
-	n, o, k := own.Shape()
-	obs, mask := make([]float64, n*o), make([]bool, n*k)
-	actions := make([]int, n)
-	r, rt := make([]float64, n*rl.MultiObjectives), make([]float64, n*rl.MultiObjectives)
+	n := c.Phones.Count
 	shared := 0
-	for {
-		if err := own.Observe(obs, mask); err != nil {
-			t.Fatal(err)
-		}
-		_, over, err := own.Step(actions, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := team.Step(actions, rt); err != nil {
-			t.Fatal(err)
-		}
-		for _, obj := range []int{rl.MultiDelay, rl.MultiEnergy} {
-			var sum float64
-			distinct := false
-			for i := range n {
-				sum += r[i*rl.MultiObjectives+obj]
-				distinct = distinct || r[i*rl.MultiObjectives+obj] != r[obj]
-			}
-			for i := range n {
-				if got, want := rt[i*rl.MultiObjectives+obj], sum/float64(n); math.Abs(got-want) > 1e-12 {
-					t.Fatalf("phone %d, objective %d: team reward %v, want the mean %v", i, obj, got, want)
+	lockstep(t, env, c, MultiOptions{Estimate: true}, MultiOptions{Estimate: true, Team: true}, 5, nil,
+		func(_, r, rt []float64) {
+			for _, obj := range []int{rl.MultiDelay, rl.MultiEnergy} {
+				var sum float64
+				distinct := false
+				for i := range n {
+					sum += r[i*rl.MultiObjectives+obj]
+					distinct = distinct || r[i*rl.MultiObjectives+obj] != r[obj]
+				}
+				for i := range n {
+					if got, want := rt[i*rl.MultiObjectives+obj], sum/float64(n); math.Abs(got-want) > 1e-12 {
+						t.Fatalf("phone %d, objective %d: team reward %v, want the mean %v", i, obj, got, want)
+					}
+				}
+				if distinct {
+					shared++
 				}
 			}
-			if distinct {
-				shared++
+			for i := range n {
+				if rt[i*rl.MultiObjectives+rl.MultiBalance] != r[i*rl.MultiObjectives+rl.MultiBalance] {
+					t.Fatalf("phone %d: balance %v with the team reward, %v without", i, rt[i*rl.MultiObjectives+rl.MultiBalance], r[i*rl.MultiObjectives+rl.MultiBalance])
+				}
 			}
-		}
-		for i := range n {
-			if rt[i*rl.MultiObjectives+rl.MultiBalance] != r[i*rl.MultiObjectives+rl.MultiBalance] {
-				t.Fatalf("phone %d: balance %v with the team reward, %v without", i, rt[i*rl.MultiObjectives+rl.MultiBalance], r[i*rl.MultiObjectives+rl.MultiBalance])
-			}
-		}
-		if over {
-			break
-		}
-	}
+		})
 	if shared == 0 {
 		t.Fatal("the phones' own rewards never differed: nothing was shared")
 	}
@@ -608,28 +601,12 @@ func TestMultiEnvMarginalRewards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	est, err := env.NewMultiEnv(c, MultiOptions{Estimate: true, Drain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	marg, err := env.NewMultiEnv(c, MultiOptions{Estimate: true, Marginal: true, Drain: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	est.Reset(7)
-	marg.Reset(7)
-	n, o, k := est.Shape()
-	obs, mask := make([]float64, n*o), make([]bool, n*k)
-	actions := make([]int, n)
-	r, rm := make([]float64, n*rl.MultiObjectives), make([]float64, n*rl.MultiObjectives)
+	n := c.Phones.Count
 	charged := make([]float64, n)
-	for {
-		if err := est.Observe(obs, mask); err != nil {
-			t.Fatal(err)
-		}
-		// Every phone to its first edge site in reach (the cloud if none):
-		// the sites' queues fill at each boundary.
-		for i := range n {
+	// Every phone to its first edge site in reach (the cloud if none): the
+	// sites' queues fill at each boundary.
+	firstSite := func(mask []bool, k int, actions []int) {
+		for i := range actions {
 			actions[i] = 0
 			for a := 1; a < k; a++ {
 				if mask[i*k+a] {
@@ -638,27 +615,20 @@ func TestMultiEnvMarginalRewards(t *testing.T) {
 				}
 			}
 		}
-		_, over, err := est.Step(actions, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := marg.Step(actions, rm); err != nil {
-			t.Fatal(err)
-		}
-		for i := range n {
-			d := r[i*rl.MultiObjectives+rl.MultiDelay] - rm[i*rl.MultiObjectives+rl.MultiDelay]
-			if d < -1e-12 {
-				t.Fatalf("phone %d: marginal delay reward %v above the estimate's %v", i, rm[i*rl.MultiObjectives+rl.MultiDelay], r[i*rl.MultiObjectives+rl.MultiDelay])
-			}
-			charged[i] += d
-			if rm[i*rl.MultiObjectives+rl.MultiEnergy] != r[i*rl.MultiObjectives+rl.MultiEnergy] {
-				t.Fatalf("phone %d: the marginal reward changed the energy utility", i)
-			}
-		}
-		if over {
-			break
-		}
 	}
+	lockstep(t, env, c, MultiOptions{Estimate: true}, MultiOptions{Estimate: true, Marginal: true}, 7, firstSite,
+		func(_, r, rm []float64) {
+			for i := range n {
+				d := r[i*rl.MultiObjectives+rl.MultiDelay] - rm[i*rl.MultiObjectives+rl.MultiDelay]
+				if d < -1e-12 {
+					t.Fatalf("phone %d: marginal delay reward %v above the estimate's %v", i, rm[i*rl.MultiObjectives+rl.MultiDelay], r[i*rl.MultiObjectives+rl.MultiDelay])
+				}
+				charged[i] += d
+				if rm[i*rl.MultiObjectives+rl.MultiEnergy] != r[i*rl.MultiObjectives+rl.MultiEnergy] {
+					t.Fatalf("phone %d: the marginal reward changed the energy utility", i)
+				}
+			}
+		})
 	if charged[n-1] != 0 {
 		t.Errorf("the phone that decides last was charged %v", charged[n-1])
 	}
@@ -669,5 +639,4 @@ func TestMultiEnvMarginalRewards(t *testing.T) {
 	if !(total > 0) {
 		t.Errorf("no phone was ever charged for a wait: %v", charged)
 	}
-	t.Logf("charged per phone (reward units): %v", charged)
 }
