@@ -254,13 +254,19 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 			out, outJ, _ = w.dataTime(int(t.phone), place, placeLocal, st.OutputBytes)
 		}
 		compute := cost()
-		wait := max(0, stn.wait(now)-in)
+		// The phone knows its own queue; the servers' it sees as they
+		// were last reported, with Scenario.StaleState.
+		seen, length := stn.wait(now), stn.length()
+		if place != placeLocal {
+			seen, length = w.seenWait(stn, now), w.seenLength(stn)
+		}
+		wait := max(0, seen-in)
 		energy := inJ + outJ + w.sc.IdlePowerW*(wait+compute)
 		if place == placeLocal {
 			energy = inJ + outJ + w.sc.PhoneCPU.Power()*compute
 		}
 		o.Targets = append(o.Targets, policies.Target{Kind: kind, Name: name, Index: index, Distance: dist,
-			TransferTime: in + out, QueueLen: stn.length(), QueueWait: wait, ComputeTime: compute,
+			TransferTime: in + out, QueueLen: length, QueueWait: wait, ComputeTime: compute,
 			FirstTime: compute, Energy: energy})
 		w.places = append(w.places, place)
 	}

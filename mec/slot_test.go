@@ -504,3 +504,41 @@ func TestSlotBound(t *testing.T) {
 		})
 	}
 }
+
+// queueSpy sends every task to the first edge site in reach and records
+// the largest queue any observation showed at a server (an edge site or
+// the cloud).
+type queueSpy struct{ seen int }
+
+func (q *queueSpy) Decide(o *policies.Observation) (policies.Decision, error) {
+	d := policies.Decision{}
+	for i, tg := range o.Targets {
+		if tg.Kind == policies.Edge || tg.Kind == policies.Cloud {
+			q.seen = max(q.seen, tg.QueueLen)
+		}
+		if tg.Kind == policies.Edge && d.Target == 0 {
+			d.Target = i
+		}
+	}
+	return d, nil
+}
+
+// TestStaleStateOfDAGSubtasks: DAG subtasks see the servers' queues as
+// last reported, like other tasks: with a report only at time 0 (stale
+// state longer than the run) every observation shows idle servers,
+// while fresh state shows the queue the edge builds.
+func TestStaleStateOfDAGSubtasks(t *testing.T) {
+	for _, stale := range []sim.Time{0, 100 * sim.Second} {
+		sc := dagScenario(0, ByRank)
+		sc.Workloads = sc.Workloads[1:] // DAG jobs alone
+		sc.StaleState = stale
+		spy := &queueSpy{}
+		run(t, sc, sim.NewStreams(4), spy)
+		switch {
+		case stale == 0 && spy.seen == 0:
+			t.Error("fresh state: no observation saw a queue at the edge")
+		case stale > 0 && spy.seen != 0:
+			t.Errorf("state reported only at time 0: an observation saw a queue of %d", spy.seen)
+		}
+	}
+}
