@@ -194,6 +194,11 @@ algorithm = "maddpg"
 steps = 10
 reward = "marginal"
 `, `train.reward: "marginal" charges a phone for the waits it causes other phones`},
+		{"difference reward for one agent", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
+[train]
+steps = 10
+reward = "difference"
+`, `train.reward: "difference" charges a phone for the waits it causes other phones`},
 		{"team reward for one agent", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
 [train]
 steps = 10
@@ -201,6 +206,7 @@ team_reward = true
 `, `train.team_reward: shares rewards among the agents of algorithm = "maddpg"`},
 		{"unknown ablation", strings.Replace(slottedDAGWorld, `ablations = ["no-comm"]`, `ablations = ["no-lstm", "no-critic"]`, 1), `train.ablations[1]: unknown ablation "no-critic"`},
 		{"bad weight sweep", strings.Replace(slottedDAGWorld, "weight_sweep = [[1, 4, 0.1]]", "weight_sweep = [[1, -1, 0]]", 1), "train.weight_sweep[0]: weights[1]: must be ≥ 0"},
+		{"negative prior", strings.Replace(slottedDAGWorld, "hidden = 8", "hidden = 8\nprior = -1", 1), "train.maddpg: prior: must be ≥ 0, got -1"},
 		{"bad maddpg weights", strings.Replace(slottedDAGWorld, "hidden = 8", "hidden = 8\nweights = [1, 1]", 1), "train.maddpg: weights: want 3"},
 		{"wrong type", `environment = "reference"
 policies = ["greedy-w"]

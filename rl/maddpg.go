@@ -59,6 +59,15 @@ type MADDPGConfig struct {
 	// targets' estimates only slowly, and agents trained so kept a fixed
 	// order of preference among the edge sites wherever the phones stood.
 	ScoreTargets bool `toml:"score_targets"`
+	// Prior, when positive, adds −Prior × the log-scaled estimated
+	// latency of each action's target (TargetLatency of its block, as
+	// ScoreTargets reads them) to that action's logit: the actors start
+	// from the rule that picks the target of least estimated latency
+	// (greedy-latency) and learn corrections to it, a residual policy
+	// (Silver et al. 2018, "Residual Policy Learning"). The prior is a
+	// fixed function of the observation: no weight of it is trained, and
+	// logit_reg penalises the learnt part of the logits alone.
+	Prior float64 `toml:"prior"`
 	// AgentsPerUpdate is the number of agents whose critic and actor
 	// losses an update takes, drawn at random (all of them when there are
 	// no more): with sharing, the gradient over all agents is estimated
@@ -128,6 +137,9 @@ func (c MADDPGConfig) Validate() error {
 	}
 	if !(c.NoiseStart >= 0) || !(c.NoiseEnd >= 0) {
 		bad("noise_start and noise_end must be ≥ 0, got %v and %v", c.NoiseStart, c.NoiseEnd)
+	}
+	if !(c.Prior >= 0) || math.IsInf(c.Prior, 0) {
+		bad("prior: must be ≥ 0, got %v", c.Prior)
 	}
 	if !(c.LogitReg >= 0) {
 		bad("logit_reg: must be ≥ 0, got %v", c.LogitReg)
@@ -225,8 +237,8 @@ func NewMADDPG(cfg MADDPGConfig, agents, obs, actions int, streams sim.Streams) 
 	if agents < 1 || obs < 1 || actions < 1 {
 		return nil, fmt.Errorf("rl: %d agents with observations of %d values and %d actions", agents, obs, actions)
 	}
-	if cfg.ScoreTargets && obs < actions*TargetFeatures {
-		return nil, fmt.Errorf("rl: score_targets needs observations ending with %d features per action (%d), got %d values", TargetFeatures, actions*TargetFeatures, obs)
+	if (cfg.ScoreTargets || cfg.Prior > 0) && obs < actions*TargetFeatures {
+		return nil, fmt.Errorf("rl: score_targets and prior need observations ending with %d features per action (%d), got %d values", TargetFeatures, actions*TargetFeatures, obs)
 	}
 	m := &MADDPG{Cfg: cfg, Agents: agents, Obs: obs, Actions: actions}
 	m.actSrc, m.sampleSrc = streams.Source("rl/maddpg/act"), streams.Source("rl/maddpg/replay")
@@ -360,6 +372,13 @@ func (m *MADDPG) ownTargets(dst, x []float64, rows, w int) {
 	F := m.Actions * TargetFeatures
 	for r := range rows {
 		copy(dst[r*F:(r+1)*F], x[r*w+m.targetBlock(0):r*w+m.targetBlock(0)+F])
+	}
+}
+
+// addPrior adds the prior's logits of observation o to logits.
+func (m *MADDPG) addPrior(logits, o []float64) {
+	for k := range logits {
+		logits[k] -= m.Cfg.Prior * o[m.targetBlock(k)+TargetLatency]
 	}
 }
 
@@ -502,6 +521,11 @@ func (m *MADDPG) forwardActors(actors []marlActor, comm *Comm, obs []float64, b 
 			a.Score.Forward(s.tgt, rows*K, s.score, &s.ms)
 			for i, v := range s.score {
 				out[i] += v
+			}
+		}
+		if m.Cfg.Prior > 0 {
+			for r := range rows {
+				m.addPrior(out[r*m.Actions:(r+1)*m.Actions], s.x[(lo+r)*in:(lo+r)*in+m.Obs])
 			}
 		}
 	}

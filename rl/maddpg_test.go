@@ -608,3 +608,181 @@ func TestForwardSomeActors(t *testing.T) {
 		}
 	}
 }
+
+// TestPriorIsALogitOffset: the prior adds −Prior × each action's
+// latency feature to the logits of the same weights (agents drawn from
+// one seed with and without it have the same weights: the prior has
+// none), so that fresh agents pick the target of least latency feature.
+func TestPriorIsALogitOffset(t *testing.T) {
+	const N, K, B, prior = 3, 4, 5, 10.0
+	O := MultiHead + K*TargetFeatures
+	newAgents := func(p float64) *MADDPG {
+		cfg := comDDPGConfig()
+		cfg.Prior = p
+		m, err := NewMADDPG(cfg, N, O, K, sim.NewStreams(8))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	with, without := newAgents(prior), newAgents(0)
+	rng := rand.New(rand.NewPCG(3, 4))
+	obs := make([]float64, N*B*O)
+	for i := range obs {
+		obs[i] = rng.Float64()
+	}
+	H := with.stateSize()
+	h, c := make([]float64, N*B*H), make([]float64, N*B*H)
+	logits := func(m *MADDPG) []float64 {
+		out := make([]float64, N*B*K)
+		m.forwardActors(m.actors, m.comm, obs, B, h, c, make([]float64, N*B*H), make([]float64, N*B*H), out, &marlActing{}, nil)
+		return out
+	}
+	lw, lo := logits(with), logits(without)
+	for r := range N * B {
+		for k := range K {
+			want := lo[r*K+k] - prior*obs[r*O+MultiHead+k*TargetFeatures+TargetLatency]
+			if got := lw[r*K+k]; math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
+				t.Fatalf("row %d, action %d: logit %v with the prior, want %v", r, k, got, want)
+			}
+		}
+	}
+
+	g := &pickGame{k: K}
+	g.Reset(7)
+	one, mask, act := make([]float64, O), make([]bool, K), make([]int, 1)
+	cfg := DefaultMADDPG()
+	cfg.Prior = prior
+	m, err := NewMADDPG(cfg, 1, O, K, sim.NewStreams(9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := 0
+	for range 500 {
+		g.Observe(one, mask)
+		if err := m.Act(one, mask, false, act); err != nil {
+			t.Fatal(err)
+		}
+		if g.v[act[0]] == slices.Min(g.v) {
+			right++
+		}
+	}
+	if right < 490 {
+		t.Errorf("fresh agents with the prior picked the target of least latency feature in %d of 500 states", right)
+	}
+}
+
+// TestLearningOvercomesThePrior: where the prior points to the worst
+// target (the reward is the latency feature itself, not its negation),
+// the actor learns to overrule it: the prior is a starting point, not a
+// constraint, and the actor's gradient reaches the learnt part of the
+// logits through the prior's bias.
+func TestLearningOvercomesThePrior(t *testing.T) {
+	cfg := DefaultMADDPG()
+	cfg.Hidden, cfg.Batch, cfg.Buffer, cfg.Warmup, cfg.NoiseSteps = 16, 32, 1000, 100, 400
+	cfg.ActorLR, cfg.CriticLR, cfg.Weights = 3e-3, 3e-3, []float64{1, 0, 0}
+	cfg.ScoreTargets, cfg.Prior = true, 2
+	g := &antiPickGame{pickGame{k: 4, len: 1 << 30}}
+	m, err := NewMADDPG(cfg, 1, MultiHead+4*TargetFeatures, 4, sim.NewStreams(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewMARLTrainer(m, g, 3, 1500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !tr.Done() {
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	test := &pickGame{k: 4}
+	test.Reset(99)
+	obs, mask, act := make([]float64, MultiHead+4*TargetFeatures), make([]bool, 4), make([]int, 1)
+	right := 0
+	for range 500 {
+		test.Observe(obs, mask)
+		if err := m.Act(obs, mask, false, act); err != nil {
+			t.Fatal(err)
+		}
+		if test.v[act[0]] == slices.Max(test.v) {
+			right++
+		}
+	}
+	// The prior alone picks the worst target in every state.
+	if right < 400 {
+		t.Errorf("against the prior, the best target chosen in %d of 500 states", right)
+	}
+}
+
+// antiPickGame is pickGame with the reward of a target its latency
+// feature, so that the target of least latency is the worst.
+type antiPickGame struct{ pickGame }
+
+func (g *antiPickGame) Step(actions []int, rewards []float64) (bool, bool, error) {
+	clear(rewards)
+	rewards[MultiDelay] = g.v[actions[0]]
+	g.t++
+	return true, g.t >= g.len, nil
+}
+
+// TestPriorSamplesAreOneHot: in the actor update the prior joins the
+// graph's logits through the bias input, and the straight-through sample
+// the critic reads must still be the one-hot action computed in plain Go
+// from the logits with the prior: soft(learnt + bias + noise) + (hard −
+// soft) is one-hot only if the graph's bias carries the same prior.
+func TestPriorSamplesAreOneHot(t *testing.T) {
+	const K = 4
+	O := MultiHead + K*TargetFeatures
+	cfg := DefaultMADDPG()
+	cfg.Hidden, cfg.Batch, cfg.Warmup, cfg.Prior = 8, 16, 0, 3
+	m, err := NewMADDPG(cfg, 1, O, K, sim.NewStreams(6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	obs, next := make([]float64, O), make([]float64, O)
+	mask := []bool{true, true, false, true}
+	rew := make([]float64, MultiObjectives)
+	for range 32 {
+		for i := range obs {
+			obs[i], next[i] = 3*rng.Float64(), 3*rng.Float64()
+		}
+		rew[MultiDelay] = -rng.Float64()
+		m.Observe(JointTransition{Obs: obs, Next: next, Mask: mask, NextMask: mask, Actions: []int{rng.IntN(K)}, Rewards: rew})
+	}
+	if _, err := m.Update(); err != nil {
+		t.Fatal(err)
+	}
+	u, ag := m.u, m.u.ag
+	for b := range cfg.Batch {
+		learnt := slices.Clone(u.logits[b*K : (b+1)*K])
+		for k := range K {
+			learnt[k] += cfg.Prior * u.obs[b*O+m.targetBlock(k)+TargetLatency]
+		}
+		z := make([]float64, K)
+		mx := math.Inf(-1)
+		for k := range K {
+			z[k] = (learnt[k] + ag.bias.data[b*K+k] + ag.noise.data[b*K+k]) * ag.inv.data[b*K+k]
+			mx = max(mx, z[k])
+		}
+		sum := 0.0
+		for k := range K {
+			z[k] = math.Exp(z[k] - mx)
+			sum += z[k]
+		}
+		ones := 0
+		for k := range K {
+			v := z[k]/sum + ag.diff.data[b*K+k]
+			switch {
+			case math.Abs(v-1) < 1e-9:
+				ones++
+			case math.Abs(v) > 1e-9:
+				t.Fatalf("row %d: the sample the critic reads has %v at action %d, want 0 or 1", b, v, k)
+			}
+		}
+		if ones != 1 {
+			t.Fatalf("row %d: %d ones in the sample", b, ones)
+		}
+	}
+}

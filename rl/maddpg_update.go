@@ -342,6 +342,11 @@ func (m *MADDPG) Update() (MARLStats, error) {
 			for k := range K {
 				ag.diff.data[b*K+k] = u.hard[k] - u.soft[k]
 			}
+			if m.Cfg.Prior > 0 {
+				// lg holds the prior; the graph's logits are the learnt
+				// part alone, and the prior joins them through the bias.
+				m.addPrior(biased, u.obs[r*m.Obs:(r+1)*m.Obs])
+			}
 		}
 		m.fillCritic(ag.x.data, nil, u.obs, u.act, i)
 		loss, err := ag.step(u.agrads)
