@@ -71,7 +71,10 @@ type Train struct {
 	// estimated latency and energy as the world states them at the
 	// decision, or, for multi-agent runs, "marginal", the estimate plus
 	// the waits the decision adds to the other phones' later decisions of
-	// its slot at the same site (experiments.MultiOptions.Marginal).
+	// its slot at the same site (experiments.MultiOptions.Marginal), or
+	// "difference", the estimate plus the waiting the phone's tasks
+	// imposed on the tasks queued behind them, as measured
+	// (experiments.MultiOptions.Difference).
 	Reward string `toml:"reward"`
 	// TeamReward gives, in a multi-agent run, every phone the mean of the
 	// phones' delay and energy rewards (experiments.MultiOptions.Team).
@@ -309,10 +312,10 @@ func (c *Config) validateLearning(v *validator) {
 		v.add("train.columns", "must be between 2 and 64, got %d", t.Columns)
 	}
 	switch {
-	case t.Reward == "marginal" && t.Algorithm != AlgorithmMADDPG:
-		v.add("train.reward", "\"marginal\" charges a phone for the waits it causes other phones: it is a reward of algorithm = %q", AlgorithmMADDPG)
-	case t.Reward != "outcome" && t.Reward != "estimate" && t.Reward != "marginal":
-		v.add("train.reward", "must be \"outcome\", \"estimate\" or \"marginal\", got %q", t.Reward)
+	case (t.Reward == "marginal" || t.Reward == "difference") && t.Algorithm != AlgorithmMADDPG:
+		v.add("train.reward", "%q charges a phone for the waits it causes other phones: it is a reward of algorithm = %q", t.Reward, AlgorithmMADDPG)
+	case t.Reward != "outcome" && t.Reward != "estimate" && t.Reward != "marginal" && t.Reward != "difference":
+		v.add("train.reward", "must be \"outcome\", \"estimate\", \"marginal\" or \"difference\", got %q", t.Reward)
 	}
 	v.positive("train.latency_scale", t.LatencyScale)
 	v.positive("train.energy_scale", t.EnergyScale)

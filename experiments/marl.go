@@ -247,7 +247,7 @@ type VariantTiming struct {
 func (e Env) multiEnv(c *Config, drain bool) (*MultiEnv, error) {
 	t := c.Train
 	opt := MultiOptions{Episode: t.Episode, LatencyScale: t.LatencyScale, EnergyScale: t.EnergyScale, Drain: drain,
-		Estimate: t.Reward == "estimate" || t.Reward == "marginal", Marginal: t.Reward == "marginal", Team: t.TeamReward}
+		Estimate: t.Reward != "outcome", Marginal: t.Reward == "marginal", Difference: t.Reward == "difference", Team: t.TeamReward}
 	if drain {
 		opt.Episode = c.Duration
 	}

@@ -47,6 +47,17 @@ type MultiOptions struct {
 	// alone each prices only its own task, and the last to send to a
 	// queue pays for the first.
 	Marginal bool
+	// Difference (with Estimate) adds to a phone's delay utility the
+	// waiting its tasks imposed in the slot on the tasks queued behind
+	// them at the edge sites and the cloud, as measured when each of its
+	// tasks finished computing there (mec.SlotStats.Imposed), over
+	// LatencyScale (train.reward = "difference"): a first-order difference
+	// reward (Wolpert and Tumer), the change the phone's decisions made to
+	// the others' waits. Unlike Marginal it counts the tasks that arrive
+	// in later slots, and it is what happened, not an estimate; it comes
+	// when the task finishes, slots after the decision, for the critics to
+	// carry back.
+	Difference bool
 	// Team gives every phone the mean over the phones of their delay and
 	// energy utilities (train.team_reward): one reward for all, so that a
 	// decision that makes others wait, in its slot or later, costs its
@@ -246,7 +257,11 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 		s := w.SlotStats(i)
 		r := rewards[i*rl.MultiObjectives : (i+1)*rl.MultiObjectives]
 		if m.opt.Estimate {
-			r[rl.MultiDelay] = -m.estDelay[i] / m.opt.LatencyScale
+			d := m.estDelay[i]
+			if m.opt.Difference {
+				d += s.Imposed
+			}
+			r[rl.MultiDelay] = -d / m.opt.LatencyScale
 			r[rl.MultiEnergy] = -m.estEnergy[i] / m.opt.EnergyScale
 		} else {
 			r[rl.MultiDelay] = -s.InSystem / m.opt.LatencyScale

@@ -586,36 +586,44 @@ func TestMultiEnvTeamReward(t *testing.T) {
 	}
 }
 
-// TestMultiEnvMarginalRewards checks the marginal reward against the
-// estimate on the same world and actions: it only ever adds delay, the
-// phone that decides last at every boundary is never charged (nobody
-// decides after it), and the charges are not all zero.
-func TestMultiEnvMarginalRewards(t *testing.T) {
+// firstSite sends every phone to its first edge site in reach (the cloud
+// if none): the sites' queues fill at each boundary.
+func firstSite(mask []bool, k int, actions []int) {
+	for i := range actions {
+		actions[i] = 0
+		for a := 1; a < k; a++ {
+			if mask[i*k+a] {
+				actions[i] = a
+				break
+			}
+		}
+	}
+}
+
+// contendedConfig is multiConfig's world with edge sites of one small
+// CPU each, so that tasks queue there.
+func contendedConfig(t *testing.T) (Env, *Config) {
+	t.Helper()
 	env, err := DefaultEnv()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Edge sites of one small CPU each, so that tasks queue there.
 	src := strings.ReplaceAll(fmt.Sprintf(multiSrc, 4), "servers = 1", "servers = 1\nprocessor = \"edge-orin-nano-cpu\"")
 	c, err := Parse("multi.toml", []byte(src), env.Known())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return env, c
+}
+
+// TestMultiEnvMarginalRewards checks the marginal reward against the
+// estimate on the same world and actions: it only ever adds delay, the
+// phone that decides last at every boundary is never charged (nobody
+// decides after it), and the charges are not all zero.
+func TestMultiEnvMarginalRewards(t *testing.T) {
+	env, c := contendedConfig(t)
 	n := c.Phones.Count
 	charged := make([]float64, n)
-	// Every phone to its first edge site in reach (the cloud if none): the
-	// sites' queues fill at each boundary.
-	firstSite := func(mask []bool, k int, actions []int) {
-		for i := range actions {
-			actions[i] = 0
-			for a := 1; a < k; a++ {
-				if mask[i*k+a] {
-					actions[i] = a
-					break
-				}
-			}
-		}
-	}
 	lockstep(t, env, c, MultiOptions{Estimate: true}, MultiOptions{Estimate: true, Marginal: true}, 7, firstSite,
 		func(_, r, rm []float64) {
 			for i := range n {
@@ -638,5 +646,31 @@ func TestMultiEnvMarginalRewards(t *testing.T) {
 	}
 	if !(total > 0) {
 		t.Errorf("no phone was ever charged for a wait: %v", charged)
+	}
+}
+
+// TestMultiEnvDifferenceRewards checks the difference reward against the
+// estimate on the same world and actions: it only ever adds delay (the
+// waiting a phone's tasks imposed, mec.SlotStats.Imposed, whose sum
+// package mec checks), leaves energy alone, and charges some phone.
+func TestMultiEnvDifferenceRewards(t *testing.T) {
+	env, c := contendedConfig(t)
+	n := c.Phones.Count
+	var total float64
+	lockstep(t, env, c, MultiOptions{Estimate: true}, MultiOptions{Estimate: true, Difference: true}, 7, firstSite,
+		func(_, r, rd []float64) {
+			for i := range n {
+				d := r[i*rl.MultiObjectives+rl.MultiDelay] - rd[i*rl.MultiObjectives+rl.MultiDelay]
+				if d < 0 {
+					t.Fatalf("phone %d: difference delay reward %v above the estimate's %v", i, rd[i*rl.MultiObjectives+rl.MultiDelay], r[i*rl.MultiObjectives+rl.MultiDelay])
+				}
+				total += d
+				if rd[i*rl.MultiObjectives+rl.MultiEnergy] != r[i*rl.MultiObjectives+rl.MultiEnergy] {
+					t.Fatalf("phone %d: the difference reward changed the energy utility", i)
+				}
+			}
+		})
+	if !(total > 0) {
+		t.Error("no phone was ever charged for the waiting its tasks imposed")
 	}
 }

@@ -48,6 +48,21 @@ type SlotStats struct {
 	// ends), another task's whole energy as it ends. Summed over a run it
 	// is the sum of the tasks' recorded energies.
 	Energy float64
+	// Imposed is the waiting the phone's tasks imposed on the tasks queued
+	// behind them at edge sites and the cloud, charged as each of its
+	// tasks finishes computing there, in task-seconds: for each task still
+	// waiting then, the time it waited while this one computed, over the
+	// station's processors. It is the first-order difference the task
+	// made to the others' waits (those behind it would have started that
+	// much earlier without it). At a station of one processor, summed over
+	// a run it is the total waiting there: while a task waits the
+	// processor is busy, and the task on it is charged as it finishes.
+	// With more, the part of a wait that outlasts another processor's task
+	// is not charged (that task has finished after the waiting one
+	// started), and the sum is a lower bound. The waits a task's own queue
+	// made it suffer are in its latency; these are the ones it made others
+	// suffer, which a phone choosing for itself does not see.
+	Imposed float64
 }
 
 // slotQueue is a phone's state in slotted mode.
@@ -58,6 +73,7 @@ type slotQueue struct {
 	at      sim.Time
 	area    sim.Time // ∫ inSys dt since the slot began, task·ns
 	energy  float64  // joules charged in the slot so far
+	imposed float64  // waiting imposed on others in the slot so far, task·s
 	last    SlotStats
 }
 
@@ -97,6 +113,16 @@ func (w *World) leave(now sim.Time, t *task) {
 		// done at this instant (such as its idle share) is in its record.
 		w.ended = append(w.ended, t.id)
 	}
+}
+
+// impose charges task t, whose computation at station st ends now, with
+// the waiting it imposed on the tasks still queued there (SlotStats.Imposed).
+func (w *World) impose(now sim.Time, t *task, st *station) {
+	var sum sim.Time
+	for _, e := range st.queue.h {
+		sum += now - max(t.start, w.tasks[e.id].queued)
+	}
+	w.phones[t.phone].queue.imposed += sum.Seconds() / float64(st.servers)
 }
 
 // n is the number of tasks waiting.
@@ -219,8 +245,8 @@ func (w *World) closeSlot(b sim.Time) {
 	for i := range w.phones {
 		q := &w.phones[i].queue
 		q.accrue(b)
-		q.last = SlotStats{InSystem: q.area.Seconds(), Energy: q.energy}
-		q.area, q.energy = 0, 0
+		q.last = SlotStats{InSystem: q.area.Seconds(), Energy: q.energy, Imposed: q.imposed}
+		q.area, q.energy, q.imposed = 0, 0, 0
 	}
 	for i := range w.sites {
 		w.accrueBusy(b, &w.sites[i].server)

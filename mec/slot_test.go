@@ -542,3 +542,86 @@ func TestStaleStateOfDAGSubtasks(t *testing.T) {
 		}
 	}
 }
+
+// edgeFrom sends the tasks of the phones below phones to the first edge
+// site in reach, and the others' to their own CPU.
+type edgeFrom struct{ phones int }
+
+func (e edgeFrom) Decide(o *policies.Observation) (policies.Decision, error) {
+	if o.Device.Index < e.phones {
+		for i, tg := range o.Targets {
+			if tg.Kind == policies.Edge {
+				return policies.Decision{Target: i}, nil
+			}
+		}
+	}
+	return policies.Decision{}, nil
+}
+
+// TestImposedIsTheWaiting: at a site of one processor, the waiting the
+// phones' tasks impose on the tasks behind them (SlotStats.Imposed),
+// summed over phones and slots, is the total time tasks waited there
+// (while a task waits the processor is busy, and the task busy on it is
+// charged as it finishes); with two processors it is a lower bound, not
+// far below; and it is charged to the phone whose task made the others
+// wait: with one phone offloading, to that phone alone.
+func TestImposedIsTheWaiting(t *testing.T) {
+	for _, c := range []struct {
+		servers, offloading int
+	}{{1, 3}, {2, 3}, {1, 1}} {
+		sc := dagScenario(100*sim.Millisecond, ByRank)
+		sc.Sites[0].Servers = c.servers
+		w, err := NewWorld(sc, sim.NewStreams(5), edgeFrom{c.offloading})
+		if err != nil {
+			t.Fatal(err)
+		}
+		imposed := make([]float64, sc.Phones)
+		for {
+			more, err := w.NextSlot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range sc.Phones {
+				imposed[i] += w.SlotStats(i).Imposed
+				for w.Waiting(i) > 0 {
+					obs, err := w.ObserveWaiting(i)
+					if err != nil {
+						t.Fatal(err)
+					}
+					d, _ := edgeFrom{c.offloading}.Decide(obs)
+					if err := w.DecideWaiting(i, d); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if !more {
+				break
+			}
+		}
+		var waited float64
+		for i := range w.tasks {
+			tk := &w.tasks[i]
+			if isLocal(tk.place) || tk.refused != ranOK || tk.job >= 0 && tk.sub < 0 {
+				continue
+			}
+			waited += (tk.start - tk.queued).Seconds()
+		}
+		total := 0.0
+		for i, v := range imposed {
+			total += v
+			if i >= c.offloading && v != 0 {
+				t.Errorf("%+v: phone %d, which offloads nothing, charged %v s", c, i, v)
+			}
+		}
+		if waited < 0.1 {
+			t.Fatalf("%+v: tasks waited %v s at the servers in all: too little to check", c, waited)
+		}
+		switch {
+		case c.servers == 1 && math.Abs(total-waited) > 1e-9*waited:
+			t.Errorf("%+v: imposed %.9f s in all, tasks waited %.9f s", c, total, waited)
+		case c.servers > 1 && !(total > 0.5*waited && total <= waited*(1+1e-9)):
+			t.Errorf("%+v: imposed %.9f s in all, tasks waited %.9f s: want a lower bound, not far below", c, total, waited)
+		}
+		t.Logf("%+v: %.3f s of waiting, charged %v", c, waited, imposed)
+	}
+}

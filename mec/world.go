@@ -115,6 +115,7 @@ type task struct {
 	link      int // site whose radio carries the transfers
 	arrival   sim.Time
 	start     sim.Time // computation started
+	queued    sim.Time // joined its station's queue
 	finish    sim.Time // last result at the phone
 	service   sim.Time // total compute time at the chosen place
 	first     sim.Time // compute time of the first part (an LLM's prefill)
@@ -1119,6 +1120,7 @@ func (w *World) enqueue(now sim.Time, id int64) {
 		w.overflow(now, id)
 		return
 	}
+	t.queued = now
 	st.queue.push(id, st.key(t.service, t.arrival+sim.Seconds(w.sc.Workloads[t.workload].Deadline)))
 	st.queuedWork += t.service.Seconds()
 	if st.busy < st.servers {
@@ -1295,6 +1297,9 @@ func (w *World) computeDone(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	if !t.follower {
 		st := w.stationOf(t)
+		if w.slotted && !isLocal(t.place) {
+			w.impose(now, t, st)
+		}
 		w.accrueBusy(now, st)
 		st.busy--
 		st.finishTotal -= (t.start + t.service).Seconds()
@@ -1606,6 +1611,7 @@ func (w *World) kvReady(now sim.Time, id int64) {
 	}
 	t.first, t.service = 0, t.decode
 	st := w.stationOf(t)
+	t.queued = now
 	st.queue.push(id, st.key(t.service, t.arrival+sim.Seconds(w.sc.Workloads[t.workload].Deadline)))
 	st.queuedWork += t.service.Seconds()
 	if st.busy < st.servers {
