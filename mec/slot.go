@@ -49,7 +49,8 @@ type SlotStats struct {
 	// is the sum of the tasks' recorded energies.
 	Energy float64
 	// Imposed is the waiting the phone's tasks imposed on the tasks queued
-	// behind them at edge sites and the cloud, charged as each of its
+	// behind them away from the phone (at edge sites, the cloud, D2D
+	// peers), charged as each of its
 	// tasks finishes computing there, in task-seconds: for each task still
 	// waiting then, the time it waited while this one computed, over the
 	// station's processors. It is the first-order difference the task
