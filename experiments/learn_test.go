@@ -3,8 +3,11 @@ package experiments
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -349,6 +352,27 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 	if head, _, _ := strings.Cut(string(evalCSV), "\n"); head != "method,jobs,refused,mean_latency_s,mean_energy_j,balance,slot_bound_s,near_bound" {
 		t.Errorf("%s header %q", EvalFile, head)
 	}
+	// eval_layouts.csv: a row per method and layout, whose jobs add up
+	// to the method's; the aggregate is the job-weighted mean of the
+	// layouts' means.
+	layoutsCSV, err := os.ReadFile(filepath.Join(a, EvalLayoutsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(layoutsCSV)), "\n")
+	if lines[0] != "method,seed,jobs,refused,mean_latency_s,mean_energy_j,balance,slot_bound_s,near_bound" || len(lines) != 1+len(methods)*c.Train.EvalEpisodes {
+		t.Errorf("%s: header %q and %d rows, want %d", EvalLayoutsFile, lines[0], len(lines)-1, len(methods)*c.Train.EvalEpisodes)
+	}
+	for _, r := range out.MARL.Evaluation {
+		jobs, sum := 0, 0.0
+		for _, l := range r.Layouts {
+			jobs += l.Jobs
+			sum += l.Latency * float64(l.Jobs-l.Refused)
+		}
+		if jobs != r.Jobs || math.Abs(sum/float64(r.Jobs-r.Refused)-r.Latency) > 1e-12*r.Latency {
+			t.Errorf("%s: layouts of %d jobs and mean latency %v; the row: %d, %v", r.Policy, jobs, sum/float64(r.Jobs-r.Refused), r.Jobs, r.Latency)
+		}
+	}
 	if out.MARL.Updates == 0 {
 		t.Error("no updates")
 	}
@@ -372,8 +396,7 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, want := rows[0], out.MARL.Evaluation[0]
-	got.Policy = want.Policy
-	if got != want {
+	if !sameEval(got, want) {
 		t.Errorf("agents by path: %+v; the training's evaluation: %+v", got, want)
 	}
 	run, err := env.Run(pc, Options{})
@@ -383,7 +406,7 @@ func TestTrainMADDPGOnASlottedWorld(t *testing.T) {
 	if s := run.Summary.Policies[0]; s.Policy != pc.Policies[0] || s.Tasks == 0 {
 		t.Errorf("run with the agents by path: %+v", s)
 	}
-	for _, name := range []string{CheckpointFile, CurveFile, EvalFile, TrainSummary, "ablation-no-comm/" + CheckpointFile} {
+	for _, name := range []string{CheckpointFile, CurveFile, EvalFile, EvalLayoutsFile, TrainSummary, "ablation-no-comm/" + CheckpointFile} {
 		x, errX := os.ReadFile(filepath.Join(a, name))
 		y, errY := os.ReadFile(filepath.Join(b, name))
 		if errX != nil || errY != nil || !bytes.Equal(x, y) {
@@ -454,9 +477,58 @@ func TestMADDPGResume(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if row != out.MARL.Evaluation[0] {
+			if !sameEval(row, out.MARL.Evaluation[0]) || len(row.Layouts) != len(seeds) {
 				t.Errorf("the best checkpoint evaluates to %+v; the training's evaluation: %+v", row, out.MARL.Evaluation[0])
 			}
 		})
+	}
+}
+
+// sameEval reports whether two evaluation rows agree in every figure,
+// their rows per layout too, whatever their methods' names.
+func sameEval(a, b SlottedEval) bool {
+	unnamed := func(r SlottedEval) SlottedEval {
+		r.Policy = ""
+		r.Layouts = slices.Clone(r.Layouts)
+		for i := range r.Layouts {
+			r.Layouts[i].Policy = ""
+		}
+		return r
+	}
+	return reflect.DeepEqual(unnamed(a), unnamed(b))
+}
+
+// TestPaired: layout by layout, with differences worked out by hand, and
+// refused for rows of other layouts.
+func TestPaired(t *testing.T) {
+	row := func(name string, lat, en []float64, seeds ...uint64) SlottedEval {
+		r := SlottedEval{Policy: name}
+		for k := range lat {
+			r.Layouts = append(r.Layouts, SlottedEval{Seed: seeds[k], Latency: lat[k], Energy: en[k]})
+		}
+		return r
+	}
+	a := row("a", []float64{1.0, 2.0, 3.0}, []float64{0.5, 0.5, 0.5}, 1, 2, 3)
+	b := row("b", []float64{1.5, 1.5, 3.5}, []float64{0.25, 0.5, 0.75}, 1, 2, 3)
+	faster, dl, sl, de, se, err := Paired(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Differences −0.5, 0.5, −0.5: mean −1/6, sample variance
+	// ((1/3)² + (2/3)² + (1/3)²)/2 = 1/3; energy 0.25, 0, −0.25: mean 0,
+	// variance 1/16.
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"faster", float64(faster), 2}, {"latency", dl, -1.0 / 6}, {"latency s.d.", sl, math.Sqrt(1.0 / 3)}, {"energy", de, 0}, {"energy s.d.", se, 0.25}} {
+		if math.Abs(c.got-c.want) > 1e-12 {
+			t.Errorf("%s: %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if _, _, _, _, _, err := Paired(a, row("c", []float64{1, 2, 3}, []float64{0, 0, 0}, 1, 2, 4)); err == nil {
+		t.Error("rows of other layouts compared")
+	}
+	if _, _, _, _, _, err := Paired(a, row("d", nil, nil)); err == nil {
+		t.Error("rows without layouts compared")
 	}
 }

@@ -153,6 +153,9 @@ func (e Env) trainMARL(c *Config, dir string, opt TrainOptions) (*TrainOutcome, 
 	if err := results.WriteFileAtomic(filepath.Join(dir, EvalFile), func(w io.Writer) error { return writeSlotted(w, res.Evaluation) }); err != nil {
 		return nil, err
 	}
+	if err := results.WriteFileAtomic(filepath.Join(dir, EvalLayoutsFile), func(w io.Writer) error { return writeLayouts(w, res.Evaluation) }); err != nil {
+		return nil, err
+	}
 	if err := results.WriteFileAtomic(filepath.Join(dir, TrainSummary), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -417,9 +420,11 @@ func (e Env) evaluateMARL(c *Config, m *rl.MADDPG, name string, seeds []uint64) 
 		return row, err
 	}
 	for _, seed := range seeds {
-		if _, err := playMARL(env, m, seed, name, &row); err != nil {
+		one := SlottedEval{Policy: name, Seed: seed}
+		if _, err := playMARL(env, m, seed, name, &one); err != nil {
 			return row, err
 		}
+		row.merge(one)
 	}
 	row.finish(row.ran, len(seeds))
 	return row, nil
@@ -498,15 +503,33 @@ func writeMARLCurve(w io.Writer, curve []rl.MARLCurvePoint) error {
 func writeSlotted(w io.Writer, rows []SlottedEval) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"method", "jobs", "refused", "mean_latency_s", "mean_energy_j", "balance", "slot_bound_s", "near_bound"})
+	for _, r := range rows {
+		cw.Write(append([]string{r.Policy}, slottedFields(r)...))
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeLayouts writes eval_layouts.csv: every method's row on each
+// evaluation layout alone, for paired comparisons.
+func writeLayouts(w io.Writer, rows []SlottedEval) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"method", "seed", "jobs", "refused", "mean_latency_s", "mean_energy_j", "balance", "slot_bound_s", "near_bound"})
+	for _, r := range rows {
+		for _, l := range r.Layouts {
+			cw.Write(append([]string{r.Policy, strconv.FormatUint(l.Seed, 10)}, slottedFields(l)...))
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func slottedFields(r SlottedEval) []string {
 	f := func(x float64) string {
 		if math.IsNaN(x) {
 			return ""
 		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	}
-	for _, r := range rows {
-		cw.Write([]string{r.Policy, strconv.Itoa(r.Jobs), strconv.Itoa(r.Refused), f(r.Latency), f(r.Energy), f(r.Balance), f(r.Bound), f(r.NearBound)})
-	}
-	cw.Flush()
-	return cw.Error()
+	return []string{strconv.Itoa(r.Jobs), strconv.Itoa(r.Refused), f(r.Latency), f(r.Energy), f(r.Balance), f(r.Bound), f(r.NearBound)}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mecsim/mecsim/results"
 	"github.com/mecsim/mecsim/rl"
 	"github.com/mecsim/mecsim/sim"
+	"gonum.org/v1/gonum/stat"
 )
 
 // MultiOptions tune a MultiEnv's episodes and rewards.
@@ -391,8 +392,57 @@ type SlottedEval struct {
 	// (Jain's index, mec.World.MeanBalance) at the boundaries of the
 	// slots that begin before the config's duration.
 	Balance float64 `json:"balance"`
+	// Layouts holds the row of each seed alone, in the order of the
+	// seeds: every method's k-th row ran the same jobs, for paired
+	// comparisons (Paired).
+	Layouts []SlottedEval `json:"-"`
+	Seed    uint64        `json:"-"` // the seed of a row of Layouts
 
 	ran int // jobs that ran, while counting
+}
+
+// merge counts one seed's row, not yet finished, into row, and keeps it,
+// finished, among row's Layouts.
+func (row *SlottedEval) merge(one SlottedEval) {
+	row.Jobs += one.Jobs
+	row.Refused += one.Refused
+	row.Latency += one.Latency
+	row.Bound += one.Bound
+	row.NearBound += one.NearBound
+	row.Energy += one.Energy
+	row.Balance += one.Balance
+	row.ran += one.ran
+	one.finish(one.ran, 1)
+	row.Layouts = append(row.Layouts, one)
+}
+
+// Paired compares rows a and b layout by layout (their Layouts, which
+// must have run the same seeds): the number of layouts on which a's mean
+// latency is below b's, and the mean and sample standard deviation over
+// the layouts of a's mean latency minus b's (s) and of a's mean energy
+// per job minus b's (J).
+func Paired(a, b SlottedEval) (faster int, latency, latencySD, energy, energySD float64, err error) {
+	n := len(a.Layouts)
+	if n == 0 || n != len(b.Layouts) {
+		return 0, 0, 0, 0, 0, fmt.Errorf("comparing %s (%d layouts) with %s (%d): want the same, at least one", a.Policy, n, b.Policy, len(b.Layouts))
+	}
+	dl, de := make([]float64, n), make([]float64, n)
+	for k := range n {
+		x, y := a.Layouts[k], b.Layouts[k]
+		if x.Seed != y.Seed {
+			return 0, 0, 0, 0, 0, fmt.Errorf("comparing %s with %s: layout %d has seeds %d and %d", a.Policy, b.Policy, k, x.Seed, y.Seed)
+		}
+		dl[k], de[k] = x.Latency-y.Latency, x.Energy-y.Energy
+		if dl[k] < 0 {
+			faster++
+		}
+	}
+	latency, latencySD = stat.MeanStdDev(dl, nil)
+	energy, energySD = stat.MeanStdDev(de, nil)
+	if n == 1 {
+		latencySD, energySD = 0, 0
+	}
+	return faster, latency, latencySD, energy, energySD, nil
 }
 
 // EvaluateSlotted runs each named policy of the registry (with the
@@ -426,15 +476,16 @@ func (e Env) EvaluateSlotted(c *Config, names []string, seeds []uint64) ([]Slott
 				return nil, fmt.Errorf("policy %q: %w", name, err)
 			}
 			for _, seed := range seeds {
-				if _, err := playMARL(env, m, seed, name, &row); err != nil {
+				one := SlottedEval{Policy: name, Seed: seed}
+				if _, err := playMARL(env, m, seed, name, &one); err != nil {
 					return nil, fmt.Errorf("policy %q, seed %d: %w", name, seed, err)
 				}
+				row.merge(one)
 			}
 			row.finish(row.ran, len(seeds))
 			out = append(out, row)
 			continue
 		}
-		var ran int
 		for _, seed := range seeds {
 			streams := sim.NewStreams(seed)
 			p, err := e.Policies.New(name, policies.Env{Rand: streams.Rand("policy/" + name)})
@@ -449,9 +500,11 @@ func (e Env) EvaluateSlotted(c *Config, names []string, seeds []uint64) ([]Slott
 			if err != nil {
 				return nil, fmt.Errorf("policy %s, seed %d: %w", name, seed, err)
 			}
-			ran += row.add(tasks, w.MeanBalance(), w.SlotBound, c.DecisionInterval.Seconds())
+			one := SlottedEval{Policy: name, Seed: seed}
+			one.ran = one.add(tasks, w.MeanBalance(), w.SlotBound, c.DecisionInterval.Seconds())
+			row.merge(one)
 		}
-		row.finish(ran, len(seeds))
+		row.finish(row.ran, len(seeds))
 		out = append(out, row)
 	}
 	return out, nil

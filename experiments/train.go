@@ -27,9 +27,12 @@ const (
 	CheckpointFile = "checkpoint"
 	CurveFile      = "curve.csv"
 	EvalFile       = "eval.csv"
-	TrainSummary   = "summary.json"
-	TimingFile     = "timing.json"
-	WorldEvalDir   = "eval" // a mecsim world's evaluation: an ordinary results folder
+	// EvalLayoutsFile holds, for a multi-agent run, every method's
+	// evaluation on each layout alone.
+	EvalLayoutsFile = "eval_layouts.csv"
+	TrainSummary    = "summary.json"
+	TimingFile      = "timing.json"
+	WorldEvalDir    = "eval" // a mecsim world's evaluation: an ordinary results folder
 )
 
 // TrainOptions tune a training run without changing its results.

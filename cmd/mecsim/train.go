@@ -210,6 +210,18 @@ func reportMARL(stdout io.Writer, dir string, outcome *experiments.TrainOutcome)
 		fmt.Fprintf(stdout, "%-22s %7d %8d %14.1f %13.1f %8.4f %11.1f %7.1f\n", e.Policy, e.Jobs, e.Refused, e.Latency*1e3, e.Energy*1e3, e.Balance, e.Bound*1e3, 100*e.NearBound)
 	}
 	fmt.Fprintf(stdout, "(bound: no placement of a row's jobs could give a mean latency as low, mec.World.SlotBound; near: jobs within a slot of their bound, each level in one slot)\n")
+	if len(r.Evaluation) > 1 && len(r.Evaluation[0].Layouts) > 1 {
+		agents := r.Evaluation[0]
+		fmt.Fprintf(stdout, "\n%s against each method, layout by layout (the same jobs; %s): mean and s.d. of the differences\n", agents.Policy, experiments.EvalLayoutsFile)
+		fmt.Fprintf(stdout, "%-22s %9s %18s %18s\n", "method", "faster on", "latency (ms)", "energy (mJ)")
+		for _, e := range r.Evaluation[1:] {
+			faster, dl, sl, de, se, err := experiments.Paired(agents, e)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%-22s %4d of %-2d %+9.2f ± %-6.2f %+9.2f ± %.2f\n", e.Policy, faster, len(e.Layouts), dl*1e3, sl*1e3, de*1e3, se*1e3)
+		}
+	}
 	fmt.Fprintf(stdout, "\nnormalised hypervolume of latency and energy per job (the agents' front over reward weights)\n")
 	for _, p := range r.Pareto {
 		fmt.Fprintf(stdout, "%-22s %8.4f\n", p.Policy, p.Hypervolume)
