@@ -100,6 +100,12 @@ func (w *World) applySubtask(now sim.Time, id int64, d policies.Decision) {
 	j.place[s] = t.place
 	t.service = sim.Seconds(w.processorAt(t).Compute(j.dag.Tasks[s].Ops))
 	t.first = t.service
+	// Reserved at its station until its inputs arrive, as other tasks'
+	// are on their way: otherwise the decisions after it (its siblings',
+	// the other phones' of the same boundary) see the station without it.
+	st := w.stationOf(t)
+	st.incoming++
+	st.incomingWork += t.service.Seconds()
 	in, energy, radio := w.inputTime(ji, s, t.place)
 	w.jobEnergy(j, energy)
 	j.busy += radio

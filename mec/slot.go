@@ -119,9 +119,12 @@ func (w *World) leave(now sim.Time, t *task) {
 // impose charges task t, whose computation at station st ends now, with
 // the waiting it imposed on the tasks still queued there (SlotStats.Imposed).
 func (w *World) impose(now sim.Time, t *task, st *station) {
+	// The run that ends now began service ago (a split request's decode
+	// keeps its prefill's start; a phone's thermal stretch is in service).
+	begin := now - t.service
 	var sum sim.Time
 	for _, e := range st.queue.h {
-		sum += now - max(t.start, w.tasks[e.id].queued)
+		sum += now - max(begin, w.tasks[e.id].queued)
 	}
 	w.phones[t.phone].queue.imposed += sum.Seconds() / float64(st.servers)
 }

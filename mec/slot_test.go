@@ -625,3 +625,57 @@ func TestImposedIsTheWaiting(t *testing.T) {
 		t.Logf("%+v: %.3f s of waiting, charged %v", c, waited, imposed)
 	}
 }
+
+// TestSiblingsSeeEachOther: a DAG subtask sent to a station is counted
+// there (a task on its way) from the decision on, so that the next
+// decision of the same boundary, a sibling's, sees it in the queue.
+func TestSiblingsSeeEachOther(t *testing.T) {
+	sc := dagScenario(100*sim.Millisecond, ByRank)
+	sc.Workloads = sc.Workloads[1:] // DAG jobs alone
+	w, err := NewWorld(sc, sim.NewStreams(6), edgeFrom{3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for checked < 20 {
+		more, err := w.NextSlot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range sc.Phones {
+			for w.Waiting(i) > 0 {
+				obs, err := w.ObserveWaiting(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d, _ := edgeFrom{3}.Decide(obs)
+				tg := obs.Targets[d.Target]
+				before := tg.QueueLen
+				if err := w.DecideWaiting(i, d); err != nil {
+					t.Fatal(err)
+				}
+				if tg.Kind != policies.Edge || w.Waiting(i) == 0 {
+					continue
+				}
+				next, err := w.ObserveWaiting(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, nt := range next.Targets {
+					if nt.Kind == policies.Edge && nt.Index == tg.Index {
+						if nt.QueueLen != before+1 {
+							t.Fatalf("after a subtask to %s (queue %d), its sibling sees a queue of %d", tg.Name, before, nt.QueueLen)
+						}
+						checked++
+					}
+				}
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no boundary with two subtasks of one phone for the edge")
+	}
+}

@@ -1109,7 +1109,8 @@ func (w *World) stationOf(t *task) *station {
 func (w *World) enqueue(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	st := w.stationOf(t)
-	if !isLocal(t.place) && !t.forwarded && t.job < 0 && !t.phase2 {
+	if t.job >= 0 || !isLocal(t.place) && !t.forwarded && !t.phase2 {
+		// A DAG subtask was reserved wherever it runs, its own phone too.
 		st.incoming--
 		st.incomingWork -= t.service.Seconds()
 	}
