@@ -250,7 +250,8 @@ type VariantTiming struct {
 func (e Env) multiEnv(c *Config, drain bool) (*MultiEnv, error) {
 	t := c.Train
 	opt := MultiOptions{Episode: t.Episode, LatencyScale: t.LatencyScale, EnergyScale: t.EnergyScale, Drain: drain,
-		Estimate: t.Reward != "outcome", Marginal: t.Reward == "marginal", Difference: t.Reward == "difference", Team: t.TeamReward}
+		Estimate: t.Reward != "outcome", Marginal: t.Reward == "marginal", Difference: t.Reward == "difference", Team: t.TeamReward,
+		PerTask: t.MADDPG.PerTask}
 	if drain {
 		opt.Episode = c.Duration
 	}
@@ -449,7 +450,7 @@ func runMARLAgents(sc *mec.Scenario, streams sim.Streams, path, name string) ([]
 // agentsEnv returns sc's slotted world, drained, for agents read from
 // path, checking that it is the shape they were trained on.
 func agentsEnv(sc *mec.Scenario, m *rl.MADDPG, path string) (*MultiEnv, error) {
-	env := &MultiEnv{sc: sc, space: SpaceOf(sc), opt: MultiOptions{LatencyScale: 1, EnergyScale: 1, Drain: true}, end: sc.Duration}
+	env := &MultiEnv{sc: sc, space: SpaceOf(sc), opt: MultiOptions{LatencyScale: 1, EnergyScale: 1, Drain: true, PerTask: m.Cfg.PerTask}, end: sc.Duration}
 	if n, o, k := env.Shape(); n != m.Agents || o != m.Obs || k != m.Actions {
 		return nil, fmt.Errorf("%s: agents trained for %d phones, observations of %d values and %d targets; this world has %d, %d, %d",
 			path, m.Agents, m.Obs, m.Actions, n, o, k)

@@ -59,6 +59,16 @@ type MultiOptions struct {
 	// when the task finishes, slots after the decision, for the critics to
 	// carry back.
 	Difference bool
+	// PerTask makes a step one round of decisions instead of one slot
+	// (train.maddpg.per_task): at a boundary, each phone with tasks
+	// waiting decides its next one alone, and the phones observe again
+	// before the next round, so that a phone's second subtask sees where
+	// its first went (as a policy deciding task by task does). The world
+	// moves on to the next boundary after the round that leaves nothing
+	// waiting; that step carries the slot's realised rewards (in-system
+	// time, energy, imposed waiting, balance), every round its own
+	// decisions' estimates.
+	PerTask bool
 	// Team gives every phone the mean over the phones of their delay and
 	// energy utilities (train.team_reward): one reward for all, so that a
 	// decision that makes others wait, in its slot or later, costs its
@@ -95,8 +105,9 @@ type MultiEnv struct {
 	err   error // why the episode could not start, reported by Observe and Step
 	over  bool  // truncated: Step needs a Reset
 
-	estDelay, estEnergy []float64  // per phone, the slot's estimates (Estimate)
+	estDelay, estEnergy []float64  // per phone, the step's estimates (Estimate)
 	sent                []sentWork // the slot's decisions so far at each site (Marginal)
+	midSlot             bool       // PerTask: the last step left tasks waiting in its slot
 }
 
 // sentWork is a decision's work at a site, per server, and the phone that
@@ -158,7 +169,7 @@ func (m *MultiEnv) Shape() (agents, obs, actions int) {
 // Reset starts an episode on the world of seed, standing at boundary 0
 // with the tasks that arose at time 0 waiting.
 func (m *MultiEnv) Reset(seed uint64) {
-	m.world, m.over = nil, false
+	m.world, m.over, m.midSlot = nil, false, false
 	w, err := mec.NewWorld(m.sc, sim.NewStreams(seed), controlled{})
 	if err == nil {
 		_, err = w.NextSlot()
@@ -223,10 +234,12 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 		}
 		clear(m.estDelay)
 		clear(m.estEnergy)
-		m.sent = m.sent[:0]
+		if !m.midSlot {
+			m.sent = m.sent[:0]
+		}
 	}
 	for i, a := range actions {
-		for w.Waiting(i) > 0 {
+		for decided := 0; w.Waiting(i) > 0 && !(m.opt.PerTask && decided == 1); decided++ {
 			o, err := w.ObserveWaiting(i)
 			if err != nil {
 				return false, false, fmt.Errorf("multi-agent environment: phone %d: %w", i, err)
@@ -248,14 +261,30 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 			}
 		}
 	}
-	more, err := w.NextSlot()
-	if err != nil {
-		m.err = fmt.Errorf("multi-agent environment: %w", err)
-		return false, false, m.err
+	m.midSlot = false
+	if m.opt.PerTask {
+		for i := range n {
+			if w.Waiting(i) > 0 {
+				m.midSlot = true
+				break
+			}
+		}
 	}
-	imbalance := (1 - w.Balance()) * w.EdgeLoad()
+	more := true
+	var imbalance float64
+	if !m.midSlot {
+		var err error
+		if more, err = w.NextSlot(); err != nil {
+			m.err = fmt.Errorf("multi-agent environment: %w", err)
+			return false, false, m.err
+		}
+		imbalance = (1 - w.Balance()) * w.EdgeLoad()
+	}
 	for i := range n {
-		s := w.SlotStats(i)
+		var s mec.SlotStats // the slot's, once it has ended
+		if !m.midSlot {
+			s = w.SlotStats(i)
+		}
 		r := rewards[i*rl.MultiObjectives : (i+1)*rl.MultiObjectives]
 		if m.opt.Estimate {
 			d := m.estDelay[i]
@@ -280,6 +309,9 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 			rewards[i*rl.MultiObjectives+rl.MultiDelay] = delay / float64(n)
 			rewards[i*rl.MultiObjectives+rl.MultiEnergy] = energy / float64(n)
 		}
+	}
+	if m.midSlot {
+		return false, false, nil // the slot goes on: another round
 	}
 	m.over = w.Boundary() >= m.end
 	if m.opt.Drain {

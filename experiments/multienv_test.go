@@ -674,3 +674,78 @@ func TestMultiEnvDifferenceRewards(t *testing.T) {
 		t.Error("no phone was ever charged for the waiting its tasks imposed")
 	}
 }
+
+// TestMultiEnvPerTask checks the rounds of MultiOptions.PerTask on a
+// drained episode: a step that stays within its slot decides exactly one
+// task of every phone that had one waiting and leaves some task waiting;
+// the world moves on only when none is left; and the realised delay
+// rewards, which come with the steps that end a slot, still add up to
+// the jobs' total latency (Little's law, as in slot mode).
+func TestMultiEnvPerTask(t *testing.T) {
+	env, c := multiConfig(t, 4)
+	m, err := env.NewMultiEnv(c, MultiOptions{LatencyScale: 1, Drain: true, PerTask: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Reset(3)
+	n, o, k := m.Shape()
+	obs, mask := make([]float64, n*o), make([]bool, n*k)
+	actions, r := make([]int, n), make([]float64, n*rl.MultiObjectives)
+	before := make([]int, n)
+	var inSystem float64
+	rounds, slots := 0, 0
+	for {
+		if err := m.Observe(obs, mask); err != nil {
+			t.Fatal(err)
+		}
+		firstSite(mask, k, actions)
+		boundary := m.world.Boundary()
+		for i := range n {
+			before[i] = m.world.Waiting(i)
+		}
+		_, over, err := m.Step(actions, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rounds++
+		for i := range n {
+			inSystem -= r[i*rl.MultiObjectives+rl.MultiDelay]
+		}
+		if m.world.Boundary() == boundary {
+			left := 0
+			for i := range n {
+				if want := max(before[i]-1, 0); m.world.Waiting(i) != want {
+					t.Fatalf("round %d: phone %d had %d tasks waiting, has %d, want %d", rounds, i, before[i], m.world.Waiting(i), want)
+				}
+				left += m.world.Waiting(i)
+			}
+			if left == 0 {
+				t.Fatalf("round %d: nothing is waiting and the slot did not end", rounds)
+			}
+		} else {
+			slots++
+			for i := range n {
+				if before[i] > 1 {
+					t.Fatalf("round %d ended the slot with phone %d's %d tasks undecided", rounds, i, before[i]-1)
+				}
+			}
+		}
+		if over {
+			break
+		}
+	}
+	tasks, _, err := m.Results("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var latency float64
+	for _, tk := range tasks {
+		latency += tk.Latency
+	}
+	if rounds <= slots {
+		t.Errorf("%d rounds in %d slots: no slot took more than one", rounds, slots)
+	}
+	if math.Abs(inSystem-latency) > 1e-9*latency {
+		t.Errorf("delay rewards add to %.9f task·s, the jobs' latencies to %.9f s", inSystem, latency)
+	}
+}

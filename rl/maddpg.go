@@ -68,6 +68,11 @@ type MADDPGConfig struct {
 	// fixed function of the observation: no weight of it is trained, and
 	// logit_reg penalises the learnt part of the logits alone.
 	Prior float64 `toml:"prior"`
+	// PerTask: the environment asks each agent for one decision per
+	// waiting task, in rounds, instead of one per step for all its
+	// waiting tasks (experiments.MultiOptions.PerTask). rl does not read
+	// it; it is kept with the agents so that they are played as trained.
+	PerTask bool `toml:"per_task"`
 	// AgentsPerUpdate is the number of agents whose critic and actor
 	// losses an update takes, drawn at random (all of them when there are
 	// no more): with sharing, the gradient over all agents is estimated
