@@ -50,14 +50,15 @@ type MultiOptions struct {
 	Marginal bool
 	// Difference (with Estimate) adds to a phone's delay utility the
 	// waiting its tasks imposed in the slot on the tasks queued behind
-	// them at the edge sites and the cloud, as measured when each of its
-	// tasks finished computing there (mec.SlotStats.Imposed), over
+	// them away from the phone, its own included, as measured when each
+	// of its tasks finished computing there (mec.SlotStats.Imposed), over
 	// LatencyScale (train.reward = "difference"): a first-order difference
 	// reward (Wolpert and Tumer), the change the phone's decisions made to
-	// the others' waits. Unlike Marginal it counts the tasks that arrive
-	// in later slots, and it is what happened, not an estimate; it comes
-	// when the task finishes, slots after the decision, for the critics to
-	// carry back.
+	// everyone's waits. Unlike Marginal it counts the tasks that arrive in
+	// later slots, and it is what happened, not an estimate; it comes when
+	// the task finishes, slots after the decision, for the critics to
+	// carry back. A wait the phone's task causes its own later task is
+	// also in that task's estimate: the phone's return counts it twice.
 	Difference bool
 	// PerTask makes a step one round of decisions instead of one slot
 	// (train.maddpg.per_task): at a boundary, each phone with tasks

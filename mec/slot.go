@@ -50,19 +50,21 @@ type SlotStats struct {
 	Energy float64
 	// Imposed is the waiting the phone's tasks imposed on the tasks queued
 	// behind them away from the phone (at edge sites, the cloud, D2D
-	// peers), charged as each of its
-	// tasks finishes computing there, in task-seconds: for each task still
+	// peers), the phone's own included, charged as each of its tasks
+	// finishes computing there, in task-seconds: for each task still
 	// waiting then, the time it waited while this one computed, over the
 	// station's processors. It is the first-order difference the task
-	// made to the others' waits (those behind it would have started that
+	// made to everyone's waits (those behind it would have started that
 	// much earlier without it). At a station of one processor, summed over
-	// a run it is the total waiting there: while a task waits the
+	// a drained run it is the total waiting there: while a task waits the
 	// processor is busy, and the task on it is charged as it finishes.
-	// With more, the part of a wait that outlasts another processor's task
-	// is not charged (that task has finished after the waiting one
-	// started), and the sum is a lower bound. The waits a task's own queue
-	// made it suffer are in its latency; these are the ones it made others
-	// suffer, which a phone choosing for itself does not see.
+	// With more processors, the part of a wait that overlaps another
+	// processor's task which finishes after the waiting task started is
+	// not charged, and the sum is a lower bound. Not charged: waits behind
+	// LLM requests decoded in continuous batches (llm_batch > 1), which
+	// end outside a station's queue, and a vision batch's followers (its
+	// leader's phone is charged for the batch); at a D2D peer, waits
+	// behind the peer's own tasks.
 	Imposed float64
 }
 
