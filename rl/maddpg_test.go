@@ -442,50 +442,64 @@ func (g *pickGame) Step(actions []int, rewards []float64) (bool, bool, error) {
 // reaches its weights.
 func TestScoreTargetsComparesTargets(t *testing.T) {
 	accuracy := func(score bool) float64 {
-		cfg := DefaultMADDPG()
-		cfg.Hidden, cfg.Batch, cfg.Buffer, cfg.Warmup, cfg.NoiseSteps = 16, 32, 1000, 100, 400
-		cfg.ActorLR, cfg.CriticLR, cfg.Weights = 3e-3, 3e-3, []float64{1, 0, 0}
+		cfg := pickConfig()
 		cfg.ScoreTargets = score
-		g := &pickGame{k: 4, len: 1 << 30}
-		m, err := NewMADDPG(cfg, 1, MultiHead+4*TargetFeatures, 4, sim.NewStreams(2))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := NewMARLTrainer(m, g, 3, 1500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for !tr.Done() {
-			if _, err := tr.TrainStep(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		test := &pickGame{k: 4}
-		test.Reset(99)
-		obs, mask, act := make([]float64, MultiHead+4*TargetFeatures), make([]bool, 4), make([]int, 1)
-		right := 0
-		for range 500 {
-			test.Observe(obs, mask)
-			if err := m.Act(obs, mask, false, act); err != nil {
-				t.Fatal(err)
-			}
-			best := 0
-			for k, v := range test.v {
-				if v < test.v[best] {
-					best = k
-				}
-			}
-			if act[0] == best {
-				right++
-			}
-		}
-		return float64(right) / 500
+		m := trainPicker(t, cfg, &pickGame{k: 4, len: 1 << 30})
+		return float64(pickedBest(t, m, slices.Min[[]float64])) / 500
 	}
 	scored, plain := accuracy(true), accuracy(false)
 	t.Logf("best target chosen: %.3f with scores, %.3f without", scored, plain)
 	if scored < 0.9 || scored <= plain {
 		t.Errorf("best target chosen in %.3f of states with scores, %.3f without", scored, plain)
 	}
+}
+
+// pickConfig is a small configuration for the pick games.
+func pickConfig() MADDPGConfig {
+	cfg := DefaultMADDPG()
+	cfg.Hidden, cfg.Batch, cfg.Buffer, cfg.Warmup, cfg.NoiseSteps = 16, 32, 1000, 100, 400
+	cfg.ActorLR, cfg.CriticLR, cfg.Weights = 3e-3, 3e-3, []float64{1, 0, 0}
+	return cfg
+}
+
+// trainPicker trains one agent of cfg on a pick game g for 1,500 steps.
+func trainPicker(t *testing.T, cfg MADDPGConfig, g MultiEnv) *MADDPG {
+	t.Helper()
+	m, err := NewMADDPG(cfg, 1, MultiHead+4*TargetFeatures, 4, sim.NewStreams(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewMARLTrainer(m, g, 3, 1500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for !tr.Done() {
+		if _, err := tr.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+// pickedBest plays m greedily on 500 states of a pick game and counts
+// the states where it took the target whose latency feature is best(the
+// features).
+func pickedBest(t *testing.T, m *MADDPG, best func([]float64) float64) int {
+	t.Helper()
+	test := &pickGame{k: 4}
+	test.Reset(99)
+	obs, mask, act := make([]float64, MultiHead+4*TargetFeatures), make([]bool, 4), make([]int, 1)
+	right := 0
+	for range 500 {
+		test.Observe(obs, mask)
+		if err := m.Act(obs, mask, false, act); err != nil {
+			t.Fatal(err)
+		}
+		if test.v[act[0]] == best(test.v) {
+			right++
+		}
+	}
+	return right
 }
 
 // TestCriticGraphWithScorer: a critic with a target scorer gives the same
@@ -678,39 +692,11 @@ func TestPriorIsALogitOffset(t *testing.T) {
 // constraint, and the actor's gradient reaches the learnt part of the
 // logits through the prior's bias.
 func TestLearningOvercomesThePrior(t *testing.T) {
-	cfg := DefaultMADDPG()
-	cfg.Hidden, cfg.Batch, cfg.Buffer, cfg.Warmup, cfg.NoiseSteps = 16, 32, 1000, 100, 400
-	cfg.ActorLR, cfg.CriticLR, cfg.Weights = 3e-3, 3e-3, []float64{1, 0, 0}
+	cfg := pickConfig()
 	cfg.ScoreTargets, cfg.Prior = true, 2
-	g := &antiPickGame{pickGame{k: 4, len: 1 << 30}}
-	m, err := NewMADDPG(cfg, 1, MultiHead+4*TargetFeatures, 4, sim.NewStreams(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := NewMARLTrainer(m, g, 3, 1500)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for !tr.Done() {
-		if _, err := tr.TrainStep(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	test := &pickGame{k: 4}
-	test.Reset(99)
-	obs, mask, act := make([]float64, MultiHead+4*TargetFeatures), make([]bool, 4), make([]int, 1)
-	right := 0
-	for range 500 {
-		test.Observe(obs, mask)
-		if err := m.Act(obs, mask, false, act); err != nil {
-			t.Fatal(err)
-		}
-		if test.v[act[0]] == slices.Max(test.v) {
-			right++
-		}
-	}
+	m := trainPicker(t, cfg, &antiPickGame{pickGame{k: 4, len: 1 << 30}})
 	// The prior alone picks the worst target in every state.
-	if right < 400 {
+	if right := pickedBest(t, m, slices.Max[[]float64]); right < 400 {
 		t.Errorf("against the prior, the best target chosen in %d of 500 states", right)
 	}
 }
