@@ -32,12 +32,12 @@ type MultiOptions struct {
 	// any more and every task has ended) instead of at Episode, so that
 	// Results holds every task's record: for evaluation.
 	Drain bool
-	// Estimate rewards each decision at once, in the slot it is made, with
+	// Estimate rewards each decision at once, in the step it is made, with
 	// the world's estimate for the chosen target instead of the realised
 	// in-system time and energy: a phone's delay utility is −Σ (time its
 	// task waited for the slot + the target's estimated latency)/
 	// LatencyScale and its energy utility −Σ estimated energy/EnergyScale
-	// over the tasks it decided in the slot (train.reward = "estimate").
+	// over the tasks it decided in the step (train.reward = "estimate").
 	Estimate bool
 	// Marginal (with Estimate) adds to a decision's estimated delay the
 	// waits it adds to the decisions made after it in the same slot at
@@ -79,12 +79,13 @@ type MultiOptions struct {
 }
 
 // MultiEnv is a slotted mecsim world as an rl.MultiEnv: each phone is an
-// agent, a step is one decision slot. The observation of a phone
+// agent, a step is one decision slot (or, with MultiOptions.PerTask, one
+// round of decisions within a slot). The observation of a phone
 // describes it and its next waiting task in the order of the config's
 // priority rule, encoded by its rl.MultiSpace; the action names a target
 // in the space's fixed order (local processors, edge sites, cloud) and
 // applies to all the phone's waiting tasks of the slot, in priority
-// order. The rewards of a step are each phone's −(in-system integral over
+// order (with PerTask, to the next one alone). The rewards of a step are each phone's −(in-system integral over
 // the slot)/LatencyScale and −(energy of its tasks in the slot)/
 // EnergyScale (or, with MultiOptions.Estimate, the estimates of the
 // decisions it made in the slot), and the edge sites' imbalance over the
@@ -212,9 +213,10 @@ func (m *MultiEnv) Observe(obs []float64, mask []bool) error {
 }
 
 // Step applies actions[i] to every task waiting at phone i, in priority
-// order (the action of a phone with nothing waiting is ignored), runs the
-// world to the next boundary and writes the rewards of the slot, phone by
-// phone, rl.MultiObjectives each. An action whose target a task's
+// order (with MultiOptions.PerTask, to the next one alone; the action of
+// a phone with nothing waiting is ignored), runs the world to the next
+// boundary (with PerTask, only once nothing is left waiting) and writes
+// the rewards of the step, phone by phone, rl.MultiObjectives each. An action whose target a task's
 // observation does not list (an edge site out of range) is an error, and
 // the tasks decided before it stay decided.
 func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated bool, err error) {

@@ -749,3 +749,30 @@ func TestMultiEnvPerTask(t *testing.T) {
 		t.Errorf("delay rewards add to %.9f task·s, the jobs' latencies to %.9f s", inSystem, latency)
 	}
 }
+
+// TestAgentsArePlayedAsTrained: agents trained per task (their config
+// says so) are played per task when named by path, and agents trained
+// per slot per slot.
+func TestAgentsArePlayedAsTrained(t *testing.T) {
+	env, c := multiConfig(t, 3)
+	sc, err := env.Scenario(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := SpaceOf(sc)
+	for _, perTask := range []bool{true, false} {
+		cfg := rl.DefaultMADDPG()
+		cfg.PerTask = perTask
+		m, err := rl.NewMADDPG(cfg, c.Phones.Count, sp.ObsLen(), sp.Actions(), sim.NewStreams(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		me, err := agentsEnv(sc, m, "agents")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if me.opt.PerTask != perTask {
+			t.Errorf("agents trained with per_task = %v played with %v", perTask, me.opt.PerTask)
+		}
+	}
+}
