@@ -313,7 +313,7 @@ func (c *Config) validateLearning(v *validator) {
 	}
 	switch {
 	case (t.Reward == "marginal" || t.Reward == "difference") && t.Algorithm != AlgorithmMADDPG:
-		v.add("train.reward", "%q charges a phone for the waits it causes other phones: it is a reward of algorithm = %q", t.Reward, AlgorithmMADDPG)
+		v.add("train.reward", "%q charges a phone for the waits its decisions cause: it is a reward of algorithm = %q", t.Reward, AlgorithmMADDPG)
 	case t.Reward != "outcome" && t.Reward != "estimate" && t.Reward != "marginal" && t.Reward != "difference":
 		v.add("train.reward", "must be \"outcome\", \"estimate\", \"marginal\" or \"difference\", got %q", t.Reward)
 	}

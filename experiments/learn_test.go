@@ -196,12 +196,12 @@ algorithm = "maddpg"
 [train]
 steps = 10
 reward = "marginal"
-`, `train.reward: "marginal" charges a phone for the waits it causes other phones`},
+`, `train.reward: "marginal" charges a phone for the waits its decisions cause`},
 		{"difference reward for one agent", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
 [train]
 steps = 10
 reward = "difference"
-`, `train.reward: "difference" charges a phone for the waits it causes other phones`},
+`, `train.reward: "difference" charges a phone for the waits its decisions cause`},
 		{"team reward for one agent", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
 [train]
 steps = 10

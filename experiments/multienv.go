@@ -85,8 +85,8 @@ type MultiOptions struct {
 // priority rule, encoded by its rl.MultiSpace; the action names a target
 // in the space's fixed order (local processors, edge sites, cloud) and
 // applies to all the phone's waiting tasks of the slot, in priority
-// order (with PerTask, to the next one alone). The rewards of a step are each phone's −(in-system integral over
-// the slot)/LatencyScale and −(energy of its tasks in the slot)/
+// order (with PerTask, to the next one alone). The rewards of a step are
+// each phone's −(in-system integral over the slot)/LatencyScale and −(energy of its tasks in the slot)/
 // EnergyScale (or, with MultiOptions.Estimate, the estimates of the
 // decisions it made in the slot), and the edge sites' imbalance over the
 // slot, −(1 − Jain's
@@ -174,6 +174,9 @@ func (m *MultiEnv) Reset(seed uint64) {
 	m.world, m.over, m.midSlot = nil, false, false
 	w, err := mec.NewWorld(m.sc, sim.NewStreams(seed), controlled{})
 	if err == nil {
+		if m.opt.Difference {
+			w.MeasureImposed()
+		}
 		_, err = w.NextSlot()
 	}
 	if err != nil {
@@ -216,9 +219,10 @@ func (m *MultiEnv) Observe(obs []float64, mask []bool) error {
 // order (with MultiOptions.PerTask, to the next one alone; the action of
 // a phone with nothing waiting is ignored), runs the world to the next
 // boundary (with PerTask, only once nothing is left waiting) and writes
-// the rewards of the step, phone by phone, rl.MultiObjectives each. An action whose target a task's
-// observation does not list (an edge site out of range) is an error, and
-// the tasks decided before it stay decided.
+// the rewards of the step, phone by phone, rl.MultiObjectives each. An
+// action whose target a task's observation does not list (an edge site
+// out of range) is an error, and the tasks decided before it stay
+// decided.
 func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated bool, err error) {
 	if m.err != nil {
 		return false, false, m.err

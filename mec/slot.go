@@ -64,7 +64,9 @@ type SlotStats struct {
 	// LLM requests decoded in continuous batches (llm_batch > 1), which
 	// end outside a station's queue, and a vision batch's followers (its
 	// leader's phone is charged for the batch); at a D2D peer, waits
-	// behind the peer's own tasks.
+	// behind the peer's own tasks. It is 0 unless World.MeasureImposed was
+	// called: measuring costs a pass over a station's queue whenever a
+	// task finishes there.
 	Imposed float64
 }
 
@@ -76,7 +78,7 @@ type slotQueue struct {
 	at      sim.Time
 	area    sim.Time // ∫ inSys dt since the slot began, task·ns
 	energy  float64  // joules charged in the slot so far
-	imposed float64  // waiting imposed on others in the slot so far, task·s
+	imposed float64  // waiting imposed on the tasks behind in the slot so far, task·s
 	last    SlotStats
 }
 
@@ -117,6 +119,10 @@ func (w *World) leave(now sim.Time, t *task) {
 		w.ended = append(w.ended, t.id)
 	}
 }
+
+// MeasureImposed makes a slotted world measure SlotStats.Imposed from
+// now on.
+func (w *World) MeasureImposed() { w.imposing = w.slotted }
 
 // impose charges task t, whose computation at station st ends now, with
 // the waiting it imposed on the tasks still queued there (SlotStats.Imposed).

@@ -575,6 +575,7 @@ func TestImposedIsTheWaiting(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		w.MeasureImposed()
 		imposed := make([]float64, sc.Phones)
 		for {
 			more, err := w.NextSlot()

@@ -220,13 +220,14 @@ type World struct {
 	placeIn   []float64 // bytes the observed task uploads to each target
 	batchBuf  []int64   // scratch for dispatch
 
-	slotted bool  // decisions wait for slot boundaries (Scenario.DecisionInterval > 0)
-	started bool  // the run's first events are scheduled
-	slot    int64 // index of the boundary the world stands at, in slotted mode; -1 before the first
-	obsID   int64 // the task w.obs describes, or -1
-	waiting int   // tasks waiting for a decision, over all phones
-	ended   []int64
-	balance balanceStats
+	slotted  bool  // decisions wait for slot boundaries (Scenario.DecisionInterval > 0)
+	imposing bool  // SlotStats.Imposed is measured (MeasureImposed)
+	started  bool  // the run's first events are scheduled
+	slot     int64 // index of the boundary the world stands at, in slotted mode; -1 before the first
+	obsID    int64 // the task w.obs describes, or -1
+	waiting  int   // tasks waiting for a decision, over all phones
+	ended    []int64
+	balance  balanceStats
 
 	progress func(now sim.Time)
 	taskDone func(r results.Task)
@@ -1121,6 +1122,13 @@ func (w *World) enqueue(now sim.Time, id int64) {
 		w.overflow(now, id)
 		return
 	}
+	w.push(now, st, id)
+}
+
+// push queues task id at station st, which starts it at once if a
+// processor is free.
+func (w *World) push(now sim.Time, st *station, id int64) {
+	t := &w.tasks[id]
 	t.queued = now
 	st.queue.push(id, st.key(t.service, t.arrival+sim.Seconds(w.sc.Workloads[t.workload].Deadline)))
 	st.queuedWork += t.service.Seconds()
@@ -1298,7 +1306,7 @@ func (w *World) computeDone(now sim.Time, id int64) {
 	t := &w.tasks[id]
 	if !t.follower {
 		st := w.stationOf(t)
-		if w.slotted && !isLocal(t.place) {
+		if w.imposing && !isLocal(t.place) {
 			w.impose(now, t, st)
 		}
 		w.accrueBusy(now, st)
@@ -1611,11 +1619,5 @@ func (w *World) kvReady(now sim.Time, id int64) {
 		t.link = t.place
 	}
 	t.first, t.service = 0, t.decode
-	st := w.stationOf(t)
-	t.queued = now
-	st.queue.push(id, st.key(t.service, t.arrival+sim.Seconds(w.sc.Workloads[t.workload].Deadline)))
-	st.queuedWork += t.service.Seconds()
-	if st.busy < st.servers {
-		w.dispatch(now, st)
-	}
+	w.push(now, w.stationOf(t), id)
 }
