@@ -69,7 +69,8 @@ type Train struct {
 	// realised when it ends (a refused task's latency is its time until
 	// refusal plus its deadline), "estimate", the chosen target's
 	// estimated latency and energy as the world states them at the
-	// decision, or, for multi-agent runs, "marginal", the estimate plus
+	// decision (in a multi-agent run, with the servers' queues as they
+	// are, even when stale_state shows the phones older reports), or, for multi-agent runs, "marginal", the estimate plus
 	// the waits the decision adds to the other phones' later decisions of
 	// its slot at the same site (experiments.MultiOptions.Marginal), or
 	// "difference", the estimate plus the waiting the phone's tasks

@@ -38,6 +38,10 @@ type MultiOptions struct {
 	// task waited for the slot + the target's estimated latency)/
 	// LatencyScale and its energy utility −Σ estimated energy/EnergyScale
 	// over the tasks it decided in the step (train.reward = "estimate").
+	// The estimate is made with the servers' queues as they are
+	// (mec.World.ObserveWaitingAsIs): with stale_state the phone decides
+	// on old reports, and the reward tells it what its choice costs now,
+	// as the trainer, which sees the whole world, can.
 	Estimate bool
 	// Marginal (with Estimate) adds to a decision's estimated delay the
 	// waits it adds to the decisions made after it in the same slot at
@@ -257,6 +261,13 @@ func (m *MultiEnv) Step(actions []int, rewards []float64) (terminated, truncated
 			}
 			if m.opt.Estimate {
 				tg := &o.Targets[k]
+				if m.sc.StaleState > 0 {
+					asIs, err := w.ObserveWaitingAsIs(i)
+					if err != nil {
+						return false, false, fmt.Errorf("multi-agent environment: phone %d: %w", i, err)
+					}
+					tg = &asIs.Targets[k]
+				}
 				m.estDelay[i] += o.Task.Waited + tg.EstimatedLatency()
 				m.estEnergy[i] += tg.Energy
 				if m.opt.Marginal {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -672,6 +673,66 @@ func TestMultiEnvDifferenceRewards(t *testing.T) {
 		})
 	if !(total > 0) {
 		t.Error("no phone was ever charged for the waiting its tasks imposed")
+	}
+}
+
+// TestMultiEnvEstimateAsIs: with the servers' state reported only at
+// the start, the phones' observations show the edge queues empty, yet the
+// estimate reward is the one a world with fresh state gives for the same
+// decisions, step by step: the trainer prices a decision with the queues
+// as they are.
+func TestMultiEnvEstimateAsIs(t *testing.T) {
+	env, fresh := contendedConfig(t)
+	stale := *fresh
+	stale.StaleState = time.Hour
+	opt := MultiOptions{Estimate: true, Drain: true}
+	ms, err := env.NewMultiEnv(&stale, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mf, err := env.NewMultiEnv(fresh, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms.Reset(7)
+	mf.Reset(7)
+	n, o, k := ms.Shape()
+	obsS, obsF, mask := make([]float64, n*o), make([]float64, n*o), make([]bool, n*k)
+	actions := make([]int, n)
+	rs, rf := make([]float64, n*rl.MultiObjectives), make([]float64, n*rl.MultiObjectives)
+	queued := 0
+	for over := false; !over; {
+		if err := mf.Observe(obsF, mask); err != nil {
+			t.Fatal(err)
+		}
+		if err := ms.Observe(obsS, mask); err != nil {
+			t.Fatal(err)
+		}
+		sp := ms.Space()
+		for i := range n {
+			for s := range sp.Sites {
+				col := rl.MultiHead + (sp.Locals+s)*rl.TargetFeatures + rl.TargetQueueLen
+				if obsS[i*o+col] != 0 {
+					t.Fatalf("phone %d sees a queue at site %d in a state reported before any task", i, s)
+				}
+				if obsF[i*o+col] > 0 {
+					queued++
+				}
+			}
+		}
+		firstSite(mask, k, actions)
+		if _, over, err = ms.Step(actions, rs); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := mf.Step(actions, rf); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(rs, rf) {
+			t.Fatalf("rewards with stale state %v, with fresh state %v", rs, rf)
+		}
+	}
+	if queued == 0 {
+		t.Fatal("no phone ever saw a queue at an edge site: nothing to check")
 	}
 }
 

@@ -166,14 +166,14 @@ func (w *World) deviceState(now sim.Time, ph *phone) {
 // is, or, with Scenario.StaleState, as it was reported at the last
 // report, the waiting work aged by the time since.
 func (w *World) seenWait(st *station, now sim.Time) float64 {
-	if w.sc.StaleState <= 0 {
+	if w.sc.StaleState <= 0 || w.asIs {
 		return st.wait(now)
 	}
 	return max(0, st.reportWait-(now-st.reportAt).Seconds())
 }
 
 func (w *World) seenLength(st *station) int {
-	if w.sc.StaleState <= 0 {
+	if w.sc.StaleState <= 0 || w.asIs {
 		return st.length()
 	}
 	return st.reportLen

@@ -357,6 +357,22 @@ func (w *World) ObserveWaiting(i int) (*policies.Observation, error) {
 	return &w.obs, nil
 }
 
+// ObserveWaitingAsIs returns the observation of phone i's next waiting
+// task with the servers' queues as they are, whatever
+// Scenario.StaleState: what a trainer, which sees the whole world, may
+// reward a decision with while the phone decides on ObserveWaiting's
+// stale view. Its targets are ObserveWaiting's, in the same order; it is
+// valid until the next call into the world.
+func (w *World) ObserveWaitingAsIs(i int) (*policies.Observation, error) {
+	if err := w.checkWaiting(i); err != nil {
+		return nil, err
+	}
+	w.asIs = true
+	w.observeTask(w.k.Now(), w.phones[i].queue.front())
+	w.asIs = false
+	return &w.obs, nil
+}
+
 // DecideWaiting carries out decision d on phone i's next waiting task, d
 // naming a target of its observation. A decision the task cannot take (a
 // target out of range, a split of a task that is not an LLM request) is

@@ -3,6 +3,7 @@ package mec
 import (
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -678,5 +679,76 @@ func TestSiblingsSeeEachOther(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no boundary with two subtasks of one phone for the edge")
+	}
+}
+
+// TestObserveWaitingAsIs: with the servers' state reported only at time
+// 0, ObserveWaiting shows every edge queue empty, while
+// ObserveWaitingAsIs shows, target by target, exactly what a world with
+// fresh state shows after the same decisions.
+func TestObserveWaitingAsIs(t *testing.T) {
+	newWorld := func(stale sim.Time) *World {
+		sc := dagScenario(100*sim.Millisecond, ByRank)
+		sc.StaleState = stale
+		w, err := NewWorld(sc, sim.NewStreams(5), edgeFrom{3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	stale, fresh := newWorld(100*sim.Second), newWorld(0)
+	var compared, queued int
+	for {
+		more, err := stale.NextSlot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fresh.NextSlot(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range stale.sc.Phones {
+			for stale.Waiting(i) > 0 {
+				seen, err := stale.ObserveWaiting(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tg := range seen.Targets {
+					if tg.Kind == policies.Edge && tg.QueueLen != 0 {
+						t.Fatalf("phone %d: the stale view shows %d tasks at %s", i, tg.QueueLen, tg.Name)
+					}
+				}
+				d, _ := edgeFrom{3}.Decide(seen)
+				asIs, err := stale.ObserveWaitingAsIs(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := slices.Clone(asIs.Targets)
+				want, err := fresh.ObserveWaiting(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(got, want.Targets) {
+					t.Fatalf("phone %d, task %d: as it is\n%+v\nfresh\n%+v", i, want.Task.ID, got, want.Targets)
+				}
+				for _, tg := range got {
+					if tg.Kind == policies.Edge && tg.QueueLen > 0 {
+						queued++
+					}
+				}
+				compared++
+				if err := stale.DecideWaiting(i, d); err != nil {
+					t.Fatal(err)
+				}
+				if err := fresh.DecideWaiting(i, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if !more {
+			break
+		}
+	}
+	if compared < 100 || queued < 10 {
+		t.Fatalf("%d observations compared, %d with an edge queue: too few to check", compared, queued)
 	}
 }

@@ -225,6 +225,7 @@ type World struct {
 	started  bool  // the run's first events are scheduled
 	slot     int64 // index of the boundary the world stands at, in slotted mode; -1 before the first
 	obsID    int64 // the task w.obs describes, or -1
+	asIs     bool  // observe the servers as they are, not as reported (ObserveWaitingAsIs)
 	waiting  int   // tasks waiting for a decision, over all phones
 	ended    []int64
 	balance  balanceStats
