@@ -254,11 +254,14 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 	o.Targets = o.Targets[:0]
 	w.places = w.places[:0]
 	add := func(kind policies.TargetKind, name string, index, place int, dist float64, cost func() float64, stn *station) {
-		in, inJ, _ := w.inputTime(int(t.job), int(t.sub), place)
-		var out, outJ float64
+		in, inJ, inRadio := w.inputTime(int(t.job), int(t.sub), place)
+		var out, outJ, outRadio float64
 		if len(st.Children) == 0 {
-			out, outJ, _ = w.dataTime(int(t.phone), place, placeLocal, st.OutputBytes)
+			out, outJ, outRadio = w.dataTime(int(t.phone), place, placeLocal, st.OutputBytes)
 		}
+		// The phone idles for its job while the data crosses the WAN or
+		// the backhaul, as the job's realised energy counts it (dagOut).
+		carried := max(0, in-inRadio) + max(0, out-outRadio)
 		compute := cost()
 		// The phone knows its own queue; the servers' it sees as they
 		// were last reported, with Scenario.StaleState.
@@ -267,9 +270,9 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 			seen, length = w.seenWait(stn, now), w.seenLength(stn)
 		}
 		wait := max(0, seen-in)
-		energy := inJ + outJ + w.sc.IdlePowerW*(wait+compute)
+		energy := inJ + outJ + w.sc.IdlePowerW*(carried+wait+compute)
 		if place == placeLocal {
-			energy = inJ + outJ + w.sc.PhoneCPU.Power()*compute
+			energy = inJ + outJ + w.sc.IdlePowerW*carried + w.sc.PhoneCPU.Power()*compute
 		}
 		o.Targets = append(o.Targets, policies.Target{Kind: kind, Name: name, Index: index, Distance: dist,
 			TransferTime: in + out, QueueLen: length, QueueWait: wait, ComputeTime: compute,

@@ -752,3 +752,43 @@ func TestObserveWaitingAsIs(t *testing.T) {
 		t.Fatalf("%d observations compared, %d with an edge queue: too few to check", compared, queued)
 	}
 }
+
+// cloudSpy sends every task to the cloud and checks, for each DAG
+// subtask whose parents ran there, the energy the edge targets are
+// estimated at: the phone idles while the parents' results cross the WAN
+// to the site, as the job's realised energy counts it, as well as while
+// the subtask waits and runs there; no radio energy is spent.
+type cloudSpy struct {
+	t       *testing.T
+	idle    float64
+	checked int
+}
+
+func (c *cloudSpy) Decide(o *policies.Observation) (policies.Decision, error) {
+	cloud := len(o.Targets) - 1
+	if o.Task.Kind != "dag" || o.Task.Level == 0 || o.Task.Children == 0 {
+		return policies.Decision{Target: cloud}, nil
+	}
+	for _, tg := range o.Targets {
+		if tg.Kind != policies.Edge {
+			continue
+		}
+		want := c.idle * (tg.TransferTime + tg.QueueWait + tg.ComputeTime)
+		if !(tg.TransferTime > 0) || math.Abs(tg.Energy-want) > 1e-12*want {
+			c.t.Errorf("task %d at %s: estimated energy %v J, want idle power × (WAN %v s + wait %v s + compute %v s) = %v J",
+				o.Task.ID, tg.Name, tg.Energy, tg.TransferTime, tg.QueueWait, tg.ComputeTime, want)
+		}
+		c.checked++
+	}
+	return policies.Decision{Target: cloud}, nil
+}
+
+func TestSubtaskEnergyCountsIdleWhileCarried(t *testing.T) {
+	sc := dagScenario(100*sim.Millisecond, ByRank)
+	sc.Workloads = sc.Workloads[1:] // DAG jobs alone
+	spy := &cloudSpy{t: t, idle: sc.IdlePowerW}
+	run(t, sc, sim.NewStreams(3), spy)
+	if spy.checked < 20 {
+		t.Fatalf("%d estimates checked: too few", spy.checked)
+	}
+}
