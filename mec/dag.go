@@ -260,7 +260,9 @@ func (w *World) observeSubtask(now sim.Time, id int64) {
 			out, outJ, outRadio = w.dataTime(int(t.phone), place, placeLocal, st.OutputBytes)
 		}
 		// The phone idles for its job while the data crosses the WAN or
-		// the backhaul, as the job's realised energy counts it (dagOut).
+		// the backhaul, as the job's realised energy counts it (dagOut;
+		// exactly so along a chain: siblings running side by side each
+		// count their own span here, the job's once there).
 		carried := max(0, in-inRadio) + max(0, out-outRadio)
 		compute := cost()
 		// The phone knows its own queue; the servers' it sees as they

@@ -370,6 +370,7 @@ func (w *World) ObserveWaitingAsIs(i int) (*policies.Observation, error) {
 	w.asIs = true
 	w.observeTask(w.k.Now(), w.phones[i].queue.front())
 	w.asIs = false
+	w.obsID = -1 // DecideWaiting acts on the phone's view, observed again
 	return &w.obs, nil
 }
 

@@ -722,6 +722,9 @@ func TestObserveWaitingAsIs(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if stale.obsID != -1 {
+					t.Fatal("the decision would be carried out on the as-is view, not the phone's")
+				}
 				got := slices.Clone(asIs.Targets)
 				want, err := fresh.ObserveWaiting(i)
 				if err != nil {
@@ -759,9 +762,9 @@ func TestObserveWaitingAsIs(t *testing.T) {
 // to the site, as the job's realised energy counts it, as well as while
 // the subtask waits and runs there; no radio energy is spent.
 type cloudSpy struct {
-	t       *testing.T
-	idle    float64
-	checked int
+	t               *testing.T
+	idle, rx, cpu   float64 // idle, receive and CPU power, W
+	checked, locals int
 }
 
 func (c *cloudSpy) Decide(o *policies.Observation) (policies.Decision, error) {
@@ -769,6 +772,7 @@ func (c *cloudSpy) Decide(o *policies.Observation) (policies.Decision, error) {
 	if o.Task.Kind != "dag" || o.Task.Level == 0 || o.Task.Children == 0 {
 		return policies.Decision{Target: cloud}, nil
 	}
+	wan := -1.0
 	for _, tg := range o.Targets {
 		if tg.Kind != policies.Edge {
 			continue
@@ -778,7 +782,18 @@ func (c *cloudSpy) Decide(o *policies.Observation) (policies.Decision, error) {
 			c.t.Errorf("task %d at %s: estimated energy %v J, want idle power × (WAN %v s + wait %v s + compute %v s) = %v J",
 				o.Task.ID, tg.Name, tg.Energy, tg.TransferTime, tg.QueueWait, tg.ComputeTime, want)
 		}
+		wan = tg.TransferTime
 		c.checked++
+	}
+	// At the phone the same inputs cross the WAN, then come down the
+	// radio: received at Rx power, idle over the WAN, the CPU running.
+	if local := o.Targets[0]; wan > 0 {
+		down := local.TransferTime - wan
+		want := c.rx*down + c.idle*wan + c.cpu*local.ComputeTime
+		if !(down > 0) || math.Abs(local.Energy-want) > 1e-12*want {
+			c.t.Errorf("task %d at the phone: estimated energy %v J, want %v J", o.Task.ID, local.Energy, want)
+		}
+		c.locals++
 	}
 	return policies.Decision{Target: cloud}, nil
 }
@@ -786,9 +801,12 @@ func (c *cloudSpy) Decide(o *policies.Observation) (policies.Decision, error) {
 func TestSubtaskEnergyCountsIdleWhileCarried(t *testing.T) {
 	sc := dagScenario(100*sim.Millisecond, ByRank)
 	sc.Workloads = sc.Workloads[1:] // DAG jobs alone
-	spy := &cloudSpy{t: t, idle: sc.IdlePowerW}
+	// One subtask a layer, one parent each: the phone's input time is
+	// then the WAN's plus the radio's.
+	sc.Workloads[0].Job.Width = workloads.IntRange{Min: 1, Max: 1}
+	spy := &cloudSpy{t: t, idle: sc.IdlePowerW, rx: sc.RxPowerW, cpu: sc.PhoneCPU.Power()}
 	run(t, sc, sim.NewStreams(3), spy)
-	if spy.checked < 20 {
-		t.Fatalf("%d estimates checked: too few", spy.checked)
+	if spy.checked < 20 || spy.locals < 10 {
+		t.Fatalf("%d edge and %d phone estimates checked: too few", spy.checked, spy.locals)
 	}
 }
