@@ -70,9 +70,10 @@ type Train struct {
 	// refusal plus its deadline), "estimate", the chosen target's
 	// estimated latency and energy as the world states them at the
 	// decision (in a multi-agent run, with the servers' queues as they
-	// are, even when stale_state shows the phones older reports), or, for multi-agent runs, "marginal", the estimate plus
-	// the waits the decision adds to the other phones' later decisions of
-	// its slot at the same site (experiments.MultiOptions.Marginal), or
+	// are, even when stale_state shows the phones older reports), or,
+	// for multi-agent runs, "marginal", the estimate plus the waits the
+	// decision adds to the other phones' later decisions of its slot at
+	// the same site (experiments.MultiOptions.Marginal), or
 	// "difference", the estimate plus the waiting the phone's tasks
 	// imposed on the tasks queued behind them, as measured
 	// (experiments.MultiOptions.Difference).

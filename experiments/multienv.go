@@ -90,10 +90,10 @@ type MultiOptions struct {
 // in the space's fixed order (local processors, edge sites, cloud) and
 // applies to all the phone's waiting tasks of the slot, in priority
 // order (with PerTask, to the next one alone). The rewards of a step are
-// each phone's −(in-system integral over the slot)/LatencyScale and −(energy of its tasks in the slot)/
-// EnergyScale (or, with MultiOptions.Estimate, the estimates of the
-// decisions it made in the slot), and the edge sites' imbalance over the
-// slot, −(1 − Jain's
+// each phone's −(in-system integral over the slot)/LatencyScale and
+// −(energy of its tasks in the slot)/EnergyScale (or, with
+// MultiOptions.Estimate, the estimates of the decisions it made in the
+// step), and the edge sites' imbalance over the slot, −(1 − Jain's
 // index of their busy times) × their utilisation (0 when balanced or
 // idle, below when not; the same for every phone). Jain's index alone is
 // 1 for idle sites: as a reward it paid phones for keeping work off the
