@@ -96,13 +96,32 @@ type Train struct {
 	// evaluation episodes. Each system's box is fixed by the file's other
 	// methods on the same validation episodes, so scores of different
 	// checkpoints compare. With algorithm = "maddpg" a checkpoint's score
-	// is instead the agents' mean scalarised return on greedy validation
-	// episodes of the training length (each variant by its own weights).
-	// The chosen agent is written to best.
+	// is instead validation_score's, each variant by its own weights, and
+	// the choice is among the checkpoints of every restart. The chosen
+	// agent is written to best (of its restart's folder).
 	Select string `toml:"select"`
 	// ValidationEpisodes is the number of validation episodes per
 	// preference and system under select = "validation"; default 5.
 	ValidationEpisodes int `toml:"validation_episodes"`
+	// ValidationScore is, with algorithm = "maddpg", what a checkpoint is
+	// scored by: "return" (the default), the agents' scalarised return on
+	// validation episodes like training's; or "outcome", what evaluation
+	// measures: on validation episodes of validation_episode whose jobs
+	// all run to their end, −(w_delay × mean job latency / latency_scale +
+	// w_energy × mean phone energy per job / energy_scale), with the
+	// variant's weights (load balance, a term of the reward, is reported
+	// but not scored: an idle edge is perfectly balanced).
+	ValidationScore string `toml:"validation_score"`
+	// ValidationEpisode is the simulated time over which jobs arrive in
+	// an "outcome" validation episode; default: episode.
+	ValidationEpisode time.Duration `toml:"validation_episode"`
+	// Restarts trains, with algorithm = "maddpg" and select =
+	// "validation", each variant this many times from different seeds
+	// (networks, exploration, training layouts), the first as with
+	// restarts = 1 in the variant's folder, restart k in its folder
+	// restart-k; the checkpoint of best validation score over all of them
+	// is the variant's agent. Default 1.
+	Restarts int `toml:"restarts"`
 
 	EvalEpisodes int       `toml:"eval_episodes"` // episodes per method and preference; default 20
 	Preferences  []float64 `toml:"preferences"`   // preferences evaluated; default 0, 0.1, …, 1
@@ -143,6 +162,12 @@ func MADDPGAblations() []string { return []string{"no-lstm", "no-comm", "indepen
 const (
 	SelectLast       = "last"
 	SelectValidation = "validation"
+)
+
+// The scores of multi-agent validation (train.validation_score).
+const (
+	ValidationReturn  = "return"
+	ValidationOutcome = "outcome"
 )
 
 // ReferenceMethods lists the evaluation methods of the reference
@@ -243,6 +268,15 @@ func (c *Config) fillLearning(unset func(key string, zero bool) bool) {
 		if unset("train.validation_episodes", t.ValidationEpisodes == 0) {
 			t.ValidationEpisodes = 5
 		}
+		if unset("train.validation_score", t.ValidationScore == "") {
+			t.ValidationScore = ValidationReturn
+		}
+		if unset("train.validation_episode", t.ValidationEpisode == 0) {
+			t.ValidationEpisode = t.Episode
+		}
+		if unset("train.restarts", t.Restarts == 0) {
+			t.Restarts = 1
+		}
 		if unset("train.eval_episodes", t.EvalEpisodes == 0) {
 			t.EvalEpisodes = 20
 		}
@@ -332,6 +366,24 @@ func (c *Config) validateLearning(v *validator) {
 	}
 	if t.ValidationEpisodes < 1 || t.ValidationEpisodes > 100_000 {
 		v.add("train.validation_episodes", "must be between 1 and 100000, got %d", t.ValidationEpisodes)
+	}
+	switch t.ValidationScore {
+	case ValidationReturn:
+	case ValidationOutcome:
+		if t.Algorithm != AlgorithmMADDPG {
+			v.add("train.validation_score", "%q scores multi-agent checkpoints (algorithm = %q)", ValidationOutcome, AlgorithmMADDPG)
+		}
+	default:
+		v.add("train.validation_score", "must be %q or %q, got %q", ValidationReturn, ValidationOutcome, t.ValidationScore)
+	}
+	if t.ValidationEpisode <= 0 {
+		v.add("train.validation_episode", "must be > 0, got %v", t.ValidationEpisode)
+	}
+	switch {
+	case t.Restarts < 1 || t.Restarts > 100:
+		v.add("train.restarts", "must be between 1 and 100, got %d", t.Restarts)
+	case t.Restarts > 1 && (t.Algorithm != AlgorithmMADDPG || t.Select != SelectValidation):
+		v.add("train.restarts", "restarts are chosen among by validation: they need algorithm = %q and select = %q", AlgorithmMADDPG, SelectValidation)
 	}
 	if t.EvalEpisodes < 1 || t.EvalEpisodes > 100_000 {
 		v.add("train.eval_episodes", "must be between 1 and 100000, got %d", t.EvalEpisodes)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mecsim/mecsim/rl"
 	"github.com/mecsim/mecsim/sim"
@@ -209,6 +210,15 @@ team_reward = true
 `, `train.team_reward: shares rewards among the agents of algorithm = "maddpg"`},
 		{"unknown ablation", strings.Replace(slottedDAGWorld, `ablations = ["no-comm"]`, `ablations = ["no-lstm", "no-critic"]`, 1), `train.ablations[1]: unknown ablation "no-critic"`},
 		{"bad weight sweep", strings.Replace(slottedDAGWorld, "weight_sweep = [[1, 4, 0.1]]", "weight_sweep = [[1, -1, 0]]", 1), "train.weight_sweep[0]: weights[1]: must be ≥ 0"},
+		{"restarts without validation", strings.Replace(slottedDAGWorld, "steps = 60", "steps = 60\nrestarts = 3", 1), `train.restarts: restarts are chosen among by validation: they need algorithm = "maddpg" and select = "validation"`},
+		{"too many restarts", strings.Replace(slottedDAGWorld, "steps = 60", "steps = 60\nrestarts = 101", 1), "train.restarts: must be between 1 and 100, got 101"},
+		{"unknown validation score", strings.Replace(slottedDAGWorld, "steps = 60", "steps = 60\nvalidation_score = \"latency\"", 1), `train.validation_score: must be "return" or "outcome", got "latency"`},
+		{"outcome validation for one agent", strings.Replace(worldWithTwoProcessors, "%s", `["greedy-latency"]`, 1) + `
+[train]
+steps = 10
+validation_score = "outcome"
+`, `train.validation_score: "outcome" scores multi-agent checkpoints`},
+		{"negative validation episode", strings.Replace(slottedDAGWorld, "steps = 60", "steps = 60\nvalidation_episode = \"-1s\"", 1), "train.validation_episode: must be > 0, got -1s"},
 		{"negative prior", strings.Replace(slottedDAGWorld, "hidden = 8", "hidden = 8\nprior = -1", 1), "train.maddpg: prior: must be ≥ 0, got -1"},
 		{"bad maddpg weights", strings.Replace(slottedDAGWorld, "hidden = 8", "hidden = 8\nweights = [1, 1]", 1), "train.maddpg: weights: want 3"},
 		{"wrong type", `environment = "reference"
@@ -431,6 +441,8 @@ func TestMADDPGResume(t *testing.T) {
 	}{
 		{"last", plain, []string{CheckpointFile, CurveFile, EvalFile}},
 		{"validation", selecting, []string{CheckpointFile, CurveFile, EvalFile, ValidationFile, BestFile, TrainSummary}},
+		{"restarts", strings.Replace(selecting, "validation_episodes = 2", "validation_episodes = 2\nrestarts = 2\nvalidation_score = \"outcome\"", 1),
+			[]string{CheckpointFile, ValidationFile, "restart-2/" + CheckpointFile, "restart-2/" + CurveFile, "restart-2/" + ValidationFile, EvalFile, TrainSummary}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			whole, half := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "half")
@@ -481,6 +493,92 @@ func TestMADDPGResume(t *testing.T) {
 				t.Errorf("the best checkpoint evaluates to %+v; the training's evaluation: %+v", row, out.MARL.Evaluation[0])
 			}
 		})
+	}
+}
+
+// TestMADDPGRestarts: with restarts, each training has its own seed and
+// folder, and the agents evaluated are the checkpoint of best
+// validation score over all of them; an "outcome" score is minus the
+// weighted mean latency and energy of the validation episodes' jobs, run
+// to their end, as evaluation would find them.
+func TestMADDPGRestarts(t *testing.T) {
+	env, err := DefaultEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(strings.Replace(slottedDAGWorld, `ablations = ["no-comm"]`, "", 1), "weight_sweep = [[1, 4, 0.1]]", "", 1)
+	text = strings.Replace(text, "episode = \"2s\"", `episode = "2s"
+checkpoint_every = 20
+select = "validation"
+validation_episodes = 2
+validation_score = "outcome"
+validation_episode = "3s"
+restarts = 3`, 1)
+	dir := filepath.Join(t.TempDir(), "run")
+	out, err := env.Train(parseText(t, env, text), dir, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parseText(t, env, text)
+	vc := *c
+	vc.Duration = 3 * time.Second
+	base := sim.NewStreams(c.Seed).Derive("validation").Seed()
+	vseeds := []uint64{rl.EvalSeed(base, 0), rl.EvalSeed(base, 1)}
+	bestScore, bestPath, bestRestart := math.Inf(-1), "", 0
+	var curves []string
+	for k, sub := range []string{"", "restart-2", "restart-3"} {
+		d := filepath.Join(dir, sub)
+		curve, err := os.ReadFile(filepath.Join(d, CurveFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		curves = append(curves, string(curve))
+		var log validationLog
+		log.header = []string{"step", "score", "mean_latency_s", "mean_energy_j", "balance"}
+		if err := log.resume(d, math.MaxInt); err != nil {
+			t.Fatal(err)
+		}
+		b, ok := log.best()
+		if !ok || len(log.rows) != 3 {
+			t.Fatalf("restart %d: validations %+v", k+1, log.rows)
+		}
+		if b.Score > bestScore {
+			bestScore, bestPath, bestRestart = b.Score, filepath.ToSlash(filepath.Join(sub, BestFile)), k+1
+		}
+		// The score is the outcome of the best agents on the validation
+		// episodes, as evaluation measures it.
+		m, err := rl.LoadMADDPG(filepath.Join(d, BestFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		row, err := env.evaluateMARL(&vc, m, "x", vseeds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := c.Train.MADDPG.Weights
+		want := -(w[0]*row.Latency/c.Train.LatencyScale + w[1]*row.Energy/c.Train.EnergyScale)
+		if math.Abs(b.Score-want) > 1e-9*math.Abs(want) || b.Parts[0] != row.Latency || b.Parts[1] != row.Energy {
+			t.Errorf("restart %d: best validation %+v; its agents on the validation episodes: %.6g s, %.6g J, score %.9g", k+1, b, row.Latency, row.Energy, want)
+		}
+	}
+	if curves[0] == curves[1] || curves[1] == curves[2] {
+		t.Error("restarts trained alike: their seeds should differ")
+	}
+	sel := out.MARL.Selected
+	if len(sel) != 1 || sel[0].Score != bestScore || sel[0].Path != bestPath || sel[0].Restart != bestRestart {
+		t.Fatalf("selected %+v; best validation %v in %s", sel, bestScore, bestPath)
+	}
+	m, err := rl.LoadMADDPG(filepath.Join(dir, bestPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := []uint64{rl.EvalSeed(sim.NewStreams(c.Seed).Derive("evaluation").Seed(), 0), rl.EvalSeed(sim.NewStreams(c.Seed).Derive("evaluation").Seed(), 1)}
+	row, err := env.evaluateMARL(c, m, AlgorithmMADDPG, seeds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameEval(row, out.MARL.Evaluation[0]) {
+		t.Errorf("the chosen agents evaluate to %+v; the training's evaluation: %+v", row, out.MARL.Evaluation[0])
 	}
 }
 

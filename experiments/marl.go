@@ -116,23 +116,43 @@ func (e Env) trainMARL(c *Config, dir string, opt TrainOptions) (*TrainOutcome, 
 		return nil, err
 	}
 	for i, v := range vs {
-		r := runs[i]
-		tr, sel := r.tr, r.sel
-		if i == 0 {
-			out.MARLCurve, out.WallSeconds, out.StepsThisRun = tr.Curve, r.wall, r.steps
-			res.Steps, res.Episodes, res.Updates = tr.Step, tr.Episode, tr.Agent.Updates
+		vr := runs[i]
+		for _, r := range vr {
+			out.VariantWall = append(out.VariantWall, VariantTiming{Name: r.name(), WallSeconds: r.wall, Steps: r.steps})
 		}
-		out.VariantWall = append(out.VariantWall, VariantTiming{Name: v.name, WallSeconds: r.wall, Steps: r.steps})
-		agent := tr.Agent
-		if sel != nil {
-			b, ok := sel.best()
-			if !ok {
+		r := vr[0]
+		agent := r.tr.Agent
+		if r.sel != nil {
+			var b ValidationRow
+			found := false
+			for _, rr := range vr {
+				if bb, ok := rr.sel.best(); ok && (!found || bb.Score > b.Score) {
+					r, b, found = rr, bb, true
+				}
+			}
+			if !found {
 				return nil, fmt.Errorf("%s: no checkpoint was validated", v.name)
 			}
-			if agent, err = rl.LoadMADDPG(filepath.Join(v.dir, BestFile)); err != nil {
+			best := filepath.Join(r.dir, BestFile)
+			if agent, err = rl.LoadMADDPG(best); err != nil {
 				return nil, err
 			}
-			res.Selected = append(res.Selected, MARLSelected{Method: v.name, Step: b.Step, Score: b.Score})
+			rel, err := filepath.Rel(dir, best)
+			if err != nil {
+				return nil, err
+			}
+			res.Selected = append(res.Selected, MARLSelected{Method: v.name, Restart: r.restart + 1, Path: filepath.ToSlash(rel), Step: b.Step, Score: b.Score})
+		}
+		if i == 0 {
+			// The configured agents' curve is the chosen restart's; the
+			// wall time and steps, those of every restart.
+			tr := r.tr
+			out.MARLCurve = tr.Curve
+			res.Steps, res.Episodes, res.Updates = tr.Step, tr.Episode, tr.Agent.Updates
+			for _, rr := range vr {
+				out.WallSeconds += rr.wall
+				out.StepsThisRun += rr.steps
+			}
 		}
 		row, err := e.evaluateMARL(v.cfg, agent, v.name, seeds)
 		if err != nil {
@@ -258,28 +278,55 @@ func (e Env) multiEnv(c *Config, drain bool) (*MultiEnv, error) {
 	return e.NewMultiEnv(c, opt)
 }
 
-// marlRun is one variant's training, prepared and then run.
+// marlRun is one training of a variant (one of its restarts), prepared
+// and then run.
 type marlRun struct {
-	v     marlVariant
-	tr    *rl.MARLTrainer
-	sel   *marlSelection // nil unless train.select = "validation"
-	wall  float64        // seconds this run took
-	steps int            // steps this run took
+	v       marlVariant
+	variant int    // v's index among the variants
+	restart int    // 0 for the first training, k−1 for restart k
+	dir     string // its folder: the variant's, or restart-k in it
+	tr      *rl.MARLTrainer
+	sel     *marlSelection // nil unless train.select = "validation"
+	wall    float64        // seconds this run took
+	steps   int            // steps this run took
 }
 
-// trainMARLVariants trains every variant, up to opt.Workers (default
-// GOMAXPROCS) at once: each is independent of the others (its own
-// seeds, folder and networks), so the results do not depend on how many
-// run together. They are prepared one at a time first, since building
-// gorgonia graphs is not safe from several goroutines.
-func (e Env) trainMARLVariants(vs []marlVariant, opt TrainOptions) ([]*marlRun, error) {
-	runs := make([]*marlRun, len(vs))
+// name names the run in progress reports and timings.
+func (r *marlRun) name() string {
+	if r.restart == 0 {
+		return r.v.name
+	}
+	return fmt.Sprintf("%s-restart-%d", r.v.name, r.restart+1)
+}
+
+// restartSeed is the seed of restart k−1 of a training of seed: the seed
+// itself for the first, so that restarts = 1 trains as before.
+func restartSeed(seed uint64, restart int) uint64 {
+	if restart == 0 {
+		return seed
+	}
+	return sim.NewStreams(seed).Derive(fmt.Sprintf("restart %d", restart+1)).Seed()
+}
+
+// trainMARLVariants trains every restart of every variant, up to
+// opt.Workers (default GOMAXPROCS) at once: each is independent of the
+// others (its own seeds, folder and networks), so the results do not
+// depend on how many run together. They are prepared one at a time
+// first, since building gorgonia graphs is not safe from several
+// goroutines. runs[i] holds variant i's restarts in order.
+func (e Env) trainMARLVariants(vs []marlVariant, opt TrainOptions) ([][]*marlRun, error) {
+	runs := make([][]*marlRun, len(vs))
+	var all []*marlRun
 	for i, v := range vs {
-		r, err := e.prepareMARLRun(v, opt)
-		if err != nil {
-			return nil, variantErr(i, v, err)
+		for k := range v.cfg.Train.Restarts {
+			r, err := e.prepareMARLRun(v, k, opt)
+			if err != nil {
+				return nil, variantErr(i, v, err)
+			}
+			r.variant = i
+			runs[i] = append(runs[i], r)
+			all = append(all, r)
 		}
-		runs[i] = r
 	}
 	var mu sync.Mutex // progress reports one at a time
 	progress := func(name string, p rl.MARLProgress) {
@@ -293,26 +340,30 @@ func (e Env) trainMARLVariants(vs []marlVariant, opt TrainOptions) ([]*marlRun, 
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	errs := make([]error, len(vs))
+	errs := make([]error, len(all))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(workers, len(vs)) {
+	for range min(workers, len(all)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = runs[i].train(progress)
+				errs[i] = all[i].train(progress)
 			}
 		}()
 	}
-	for i := range vs {
+	for i := range all {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			return nil, variantErr(i, vs[i], err)
+			r := all[i]
+			if r.restart > 0 {
+				err = fmt.Errorf("restart %d: %w", r.restart+1, err)
+			}
+			return nil, variantErr(r.variant, r.v, err)
 		}
 	}
 	return runs, nil
@@ -327,16 +378,21 @@ func variantErr(i int, v marlVariant, err error) error {
 	return fmt.Errorf("%s: %w", v.name, err)
 }
 
-// prepareMARLRun opens one variant's folder, resuming its checkpoint
-// when asked and there is one, and builds its networks' graphs.
-func (e Env) prepareMARLRun(v marlVariant, opt TrainOptions) (*marlRun, error) {
+// prepareMARLRun opens the folder of one restart of a variant (0: the
+// first training), resuming its checkpoint when asked and there is one,
+// and builds its networks' graphs.
+func (e Env) prepareMARLRun(v marlVariant, restart int, opt TrainOptions) (*marlRun, error) {
 	c, t := v.cfg, v.cfg.Train
 	env, err := e.multiEnv(c, false)
 	if err != nil {
 		return nil, err
 	}
-	ckpt := filepath.Join(v.dir, CheckpointFile)
-	r := &marlRun{v: v}
+	r := &marlRun{v: v, restart: restart, dir: v.dir}
+	if restart > 0 {
+		r.dir = filepath.Join(v.dir, fmt.Sprintf("restart-%d", restart+1))
+	}
+	seed := restartSeed(c.Seed, restart)
+	ckpt := filepath.Join(r.dir, CheckpointFile)
 	_, statErr := os.Stat(ckpt)
 	switch {
 	case opt.Resume && statErr == nil:
@@ -344,22 +400,24 @@ func (e Env) prepareMARLRun(v marlVariant, opt TrainOptions) (*marlRun, error) {
 			return nil, err
 		}
 	case statErr == nil:
-		return nil, fmt.Errorf("%s holds a training run already: continue it with --resume, or write to another folder", v.dir)
+		return nil, fmt.Errorf("%s holds a training run already: continue it with --resume, or write to another folder", r.dir)
 	case !errors.Is(statErr, fs.ErrNotExist):
 		return nil, statErr
 	default:
-		if err := results.OpenLiveFolder(v.dir); err != nil {
+		if err := results.OpenLiveFolder(r.dir); err != nil {
 			return nil, err
 		}
-		if err := results.WriteFileAtomic(filepath.Join(v.dir, "config.toml"), c.WriteTOML); err != nil {
-			return nil, err
+		if restart == 0 {
+			if err := results.WriteFileAtomic(filepath.Join(r.dir, "config.toml"), c.WriteTOML); err != nil {
+				return nil, err
+			}
 		}
 		agents, obs, actions := env.Shape()
-		m, err := rl.NewMADDPG(t.MADDPG, agents, obs, actions, rlStreams(c.Seed))
+		m, err := rl.NewMADDPG(t.MADDPG, agents, obs, actions, rlStreams(seed))
 		if err != nil {
 			return nil, err
 		}
-		if r.tr, err = rl.NewMARLTrainer(m, env, c.Seed, t.Steps); err != nil {
+		if r.tr, err = rl.NewMARLTrainer(m, env, seed, t.Steps); err != nil {
 			return nil, err
 		}
 	}
@@ -370,7 +428,7 @@ func (e Env) prepareMARLRun(v marlVariant, opt TrainOptions) (*marlRun, error) {
 		if r.sel, err = e.newMARLSelection(c); err != nil {
 			return nil, err
 		}
-		if err := r.sel.resume(v.dir, r.tr.Step); err != nil {
+		if err := r.sel.resume(r.dir, r.tr.Step); err != nil {
 			return nil, err
 		}
 	}
@@ -380,7 +438,7 @@ func (e Env) prepareMARLRun(v marlVariant, opt TrainOptions) (*marlRun, error) {
 // train runs the variant to its last step, checkpointing (and validating)
 // every checkpoint_every steps and at the end.
 func (r *marlRun) train(progress func(string, rl.MARLProgress)) error {
-	t, dir := r.v.cfg.Train, r.v.dir
+	t, dir := r.v.cfg.Train, r.dir
 	ckpt := filepath.Join(dir, CheckpointFile)
 	save := func(tr *rl.MARLTrainer) error {
 		if r.sel != nil {
@@ -402,7 +460,7 @@ func (r *marlRun) train(progress func(string, rl.MARLProgress)) error {
 			return save(tr)
 		}
 		return nil
-	}, func(p rl.MARLProgress) { progress(r.v.name, p) })
+	}, func(p rl.MARLProgress) { progress(r.name(), p) })
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package experiments
 
 import (
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/mecsim/mecsim/rl"
 	"github.com/mecsim/mecsim/sim"
@@ -10,25 +12,34 @@ import (
 // MARLSelected is the checkpoint a validation chose for one multi-agent
 // variant.
 type MARLSelected struct {
-	Method string  `json:"method"`
-	Step   int     `json:"step"`
-	Score  float64 `json:"validation_score"` // mean scalarised return per validation episode
+	Method  string  `json:"method"`
+	Restart int     `json:"restart"` // 1 for the first training (train.restarts)
+	Path    string  `json:"path"`    // the agents' file, in the training folder
+	Step    int     `json:"step"`
+	Score   float64 `json:"validation_score"` // mean scalarised return per validation episode
 }
 
 // marlSelection scores the checkpoints of one multi-agent variant on
-// validation episodes and keeps the best. The episodes have the training
-// length and their own seeds (apart from training's and evaluation's);
-// the agents act greedily; the score is the return the agents are
-// trained for: the mean over phones of their reward vectors, scalarised
-// by the variant's weights, summed over the episode; its parts are the
-// three returns. Unlike the reference environment's selection there is
-// no hypervolume here: a variant has one weight vector, and its front is
-// made across variants.
+// validation episodes and keeps the best. The episodes have their own
+// seeds (apart from training's and evaluation's), the same for every
+// checkpoint and every restart of the variant; the agents act greedily.
+// Under train.validation_score = "return" the episodes have the training
+// length and the score is the return the agents are trained for: the
+// mean over phones of their reward vectors, scalarised by the variant's
+// weights, summed over the episode; its parts are the three returns.
+// Under "outcome" the jobs arriving in validation_episode run to their
+// end, as in evaluation, and the score is minus their mean latency and
+// phone energy, scaled and weighted as the reward's (outcomeScore).
+// Unlike the reference environment's selection there is no hypervolume
+// here: a variant has one weight vector, and its front is made across
+// variants.
 type marlSelection struct {
 	validationLog
 	env     *MultiEnv
 	seeds   []uint64
 	weights []float64
+	outcome bool
+	scale   [2]float64 // train.latency_scale, train.energy_scale
 
 	obs, rewards []float64
 	mask         []bool
@@ -37,14 +48,26 @@ type marlSelection struct {
 
 // newMARLSelection prepares the validation of c's agents.
 func (e Env) newMARLSelection(c *Config) (*marlSelection, error) {
-	env, err := e.multiEnv(c, false)
+	t := c.Train
+	outcome := t.ValidationScore == ValidationOutcome
+	vc := c
+	if outcome {
+		// Jobs arrive over the validation episode and run to their end.
+		d := *c
+		d.Duration = t.ValidationEpisode
+		vc = &d
+	}
+	env, err := e.multiEnv(vc, outcome)
 	if err != nil {
 		return nil, err
 	}
-	t := c.Train
 	base := sim.NewStreams(c.Seed).Derive("validation").Seed()
-	s := &marlSelection{env: env, seeds: make([]uint64, t.ValidationEpisodes), weights: t.MADDPG.Weights}
+	s := &marlSelection{env: env, seeds: make([]uint64, t.ValidationEpisodes), weights: t.MADDPG.Weights,
+		outcome: outcome, scale: [2]float64{t.LatencyScale, t.EnergyScale}}
 	s.header = []string{"step", "score", "delay", "energy", "balance"}
+	if outcome {
+		s.header = []string{"step", "score", "mean_latency_s", "mean_energy_j", "balance"}
+	}
 	for i := range s.seeds {
 		s.seeds[i] = rl.EvalSeed(base, i)
 	}
@@ -52,6 +75,34 @@ func (e Env) newMARLSelection(c *Config) (*marlSelection, error) {
 	s.obs, s.mask = make([]float64, n*o), make([]bool, n*k)
 	s.actions, s.rewards = make([]int, n), make([]float64, n*rl.MultiObjectives)
 	return s, nil
+}
+
+// outcomeScore is the "outcome" score of a validation row: −(w_delay ×
+// latency / latency_scale + w_energy × energy / energy_scale), the
+// reward's weighting of a job's latency (s) and phone energy (J).
+func outcomeScore(w []float64, scale [2]float64, latency, energy float64) float64 {
+	return -(w[0]*latency/scale[0] + w[1]*energy/scale[1])
+}
+
+// validateOutcome plays the drained validation episodes and scores the
+// jobs' realised mean latency and energy.
+func (s *marlSelection) validateOutcome(m *rl.MADDPG) (ValidationRow, error) {
+	var row ValidationRow
+	sum := SlottedEval{}
+	for _, seed := range s.seeds {
+		one := SlottedEval{Seed: seed}
+		if _, err := playMARL(s.env, m, seed, "validation", &one); err != nil {
+			return row, fmt.Errorf("validation: %w", err)
+		}
+		sum.merge(one)
+	}
+	sum.finish(sum.ran, len(s.seeds))
+	if math.IsNaN(sum.Latency) {
+		return row, errors.New("validation: no job ran")
+	}
+	row.Score = outcomeScore(s.weights, s.scale, sum.Latency, sum.Energy)
+	row.Parts = []float64{sum.Latency, sum.Energy, sum.Balance}
+	return row, nil
 }
 
 // validate plays the validation episodes with m's greedy agents and
@@ -67,6 +118,9 @@ func (s *marlSelection) validate(m *rl.MADDPG) (ValidationRow, error) {
 		copy(h, h0)
 		copy(c, c0)
 	}()
+	if s.outcome {
+		return s.validateOutcome(m)
+	}
 	n, _, _ := s.env.Shape()
 	scale := 1 / float64(n*len(s.seeds))
 	for _, seed := range s.seeds {
