@@ -205,6 +205,9 @@ func reportMARL(stdout io.Writer, dir string, outcome *experiments.TrainOutcome)
 	for _, v := range outcome.VariantWall {
 		fmt.Fprintf(stdout, "  %-22s this run took %d steps in %.1fs\n", v.Name, v.Steps, v.WallSeconds)
 	}
+	for _, s := range r.Selected {
+		fmt.Fprintf(stdout, "  %-22s evaluated: %s, step %d of restart %d (validation score %.6g, %s)\n", s.Method, s.Path, s.Step, s.Restart, s.Score, experiments.ValidationFile)
+	}
 	fmt.Fprintf(stdout, "\n%-22s %7s %8s %14s %13s %8s %11s %7s\n", "method", "jobs", "refused", "latency (ms)", "energy (mJ)", "balance", "bound (ms)", "near %")
 	for _, e := range r.Evaluation {
 		fmt.Fprintf(stdout, "%-22s %7d %8d %14.1f %13.1f %8.4f %11.1f %7.1f\n", e.Policy, e.Jobs, e.Refused, e.Latency*1e3, e.Energy*1e3, e.Balance, e.Bound*1e3, 100*e.NearBound)

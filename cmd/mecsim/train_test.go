@@ -207,3 +207,93 @@ func killAndResume(t *testing.T, file string, extra []string) {
 		}
 	}
 }
+
+// tinyAgents is a slotted world of three phones trained as multi-agent
+// DDPG, twice, choosing by the validation outcome.
+const tinyAgents = `
+name = "agents"
+seed = 5
+duration = "6s"
+policies = ["local", "cloud"]
+decision_interval = "200ms"
+
+[phones]
+count = 3
+processor = "sd8gen3-cpu"
+
+[[edge]]
+x_m = 500.0
+y_m = 500.0
+
+[[workload]]
+kind       = "dag"
+rate       = 0.5
+deadline   = "4s"
+layers     = 3
+width      = [1, 2]
+fan_out    = [1, 2]
+ops        = [1e9, 5e9]
+edge_bytes = [1e4, 1e5]
+job_input  = [1e5, 1e5]
+job_output = [1e3, 1e3]
+
+[train]
+algorithm = "maddpg"
+steps = 40
+episode = "2s"
+checkpoint_every = 20
+select = "validation"
+validation_score = "outcome"
+validation_episode = "3s"
+validation_episodes = 2
+restarts = 2
+eval_episodes = 2
+
+[train.maddpg]
+hidden = 8
+batch = 8
+warmup = 10
+lstm_size = 4
+message = 2
+comm_hidden = 3
+`
+
+// TestTrainAgentsWithRestarts: "mecsim train" on multi-agent DDPG with
+// restarts trains each in its folder, names the agents it evaluated, and
+// those agents run by path.
+func TestTrainAgentsWithRestarts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "agents")
+	out := train(t, writeFile(t, tinyAgents), "-o", dir)
+	for _, want := range []string{"maddpg-restart-2", "evaluated: ", "maddpg ", "cloud "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		Selected []struct {
+			Restart int    `json:"restart"`
+			Path    string `json:"path"`
+		} `json:"selected"`
+	}
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Selected) != 1 || sum.Selected[0].Restart < 1 || sum.Selected[0].Restart > 2 {
+		t.Fatalf("summary.json selected %+v", sum.Selected)
+	}
+	for _, f := range []string{"validation.csv", "restart-2/validation.csv", "restart-2/checkpoint", sum.Selected[0].Path} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	byPath := strings.Replace(tinyAgents, `policies = ["local", "cloud"]`,
+		`policies = ["maddpg:`+filepath.ToSlash(filepath.Join(dir, sum.Selected[0].Path))+`"]`, 1)
+	var stdout, stderr bytes.Buffer
+	if code := mainWithArgs([]string{"run", writeFile(t, byPath), "-o", filepath.Join(t.TempDir(), "run")}, &stdout, &stderr); code != exitOK {
+		t.Errorf("running the chosen agents by path: exit %d\n%s", code, stderr.String())
+	}
+}
