@@ -473,11 +473,17 @@ func (r *marlRun) train(progress func(string, rl.MARLProgress)) error {
 // seed, over the whole duration until every task has ended, and
 // summarises their tasks as EvaluateSlotted does for a policy.
 func (e Env) evaluateMARL(c *Config, m *rl.MADDPG, name string, seeds []uint64) (SlottedEval, error) {
-	row := SlottedEval{Policy: name}
 	env, err := e.multiEnv(c, true)
 	if err != nil {
-		return row, err
+		return SlottedEval{Policy: name}, err
 	}
+	return playMARLSeeds(env, m, name, seeds)
+}
+
+// playMARLSeeds plays the agents greedily on env, drained, once for each
+// seed, and summarises their tasks over all of them.
+func playMARLSeeds(env *MultiEnv, m *rl.MADDPG, name string, seeds []uint64) (SlottedEval, error) {
+	row := SlottedEval{Policy: name}
 	for _, seed := range seeds {
 		one := SlottedEval{Policy: name, Seed: seed}
 		if _, err := playMARL(env, m, seed, name, &one); err != nil {

@@ -16,7 +16,7 @@ type MARLSelected struct {
 	Restart int     `json:"restart"` // 1 for the first training (train.restarts)
 	Path    string  `json:"path"`    // the agents' file, in the training folder
 	Step    int     `json:"step"`
-	Score   float64 `json:"validation_score"` // mean scalarised return per validation episode
+	Score   float64 `json:"validation_score"` // by train.validation_score: larger is better
 }
 
 // marlSelection scores the checkpoints of one multi-agent variant on
@@ -88,15 +88,10 @@ func outcomeScore(w []float64, scale [2]float64, latency, energy float64) float6
 // jobs' realised mean latency and energy.
 func (s *marlSelection) validateOutcome(m *rl.MADDPG) (ValidationRow, error) {
 	var row ValidationRow
-	sum := SlottedEval{}
-	for _, seed := range s.seeds {
-		one := SlottedEval{Seed: seed}
-		if _, err := playMARL(s.env, m, seed, "validation", &one); err != nil {
-			return row, fmt.Errorf("validation: %w", err)
-		}
-		sum.merge(one)
+	sum, err := playMARLSeeds(s.env, m, "validation", s.seeds)
+	if err != nil {
+		return row, fmt.Errorf("validation: %w", err)
 	}
-	sum.finish(sum.ran, len(s.seeds))
 	if math.IsNaN(sum.Latency) {
 		return row, errors.New("validation: no job ran")
 	}
