@@ -41,6 +41,7 @@ type marlSelection struct {
 	outcome bool
 	scale   [2]float64 // train.latency_scale, train.energy_scale
 
+	// Buffers of the "return" score's step loop.
 	obs, rewards []float64
 	mask         []bool
 	actions      []int
@@ -71,9 +72,13 @@ func (e Env) newMARLSelection(c *Config) (*marlSelection, error) {
 	for i := range s.seeds {
 		s.seeds[i] = rl.EvalSeed(base, i)
 	}
-	n, o, k := env.Shape()
-	s.obs, s.mask = make([]float64, n*o), make([]bool, n*k)
-	s.actions, s.rewards = make([]int, n), make([]float64, n*rl.MultiObjectives)
+	if !outcome {
+		// The return is summed here, step by step; an outcome is played
+		// by playMARLSeeds with buffers of its own.
+		n, o, k := env.Shape()
+		s.obs, s.mask = make([]float64, n*o), make([]bool, n*k)
+		s.actions, s.rewards = make([]int, n), make([]float64, n*rl.MultiObjectives)
+	}
 	return s, nil
 }
 
