@@ -1,6 +1,7 @@
 package plots
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -18,7 +19,9 @@ const ParetoName = "pareto"
 
 // Pareto plots every policy's runs of a Pareto evaluation in mean latency
 // (ms) against mean device energy (mJ): all its points, and its front
-// joined by a line, with the policy's hypervolume in the legend.
+// joined by a line, with the policy's hypervolume in the legend. Points
+// an order of magnitude above the rest in latency (offChartCut) are not
+// drawn; the legend names them.
 func Pareto(s results.Summary) (*plot.Plot, error) {
 	if len(s.Pareto) == 0 {
 		return nil, errors.New("plots: pareto: the summary has no Pareto evaluation")
@@ -29,9 +32,21 @@ func Pareto(s results.Summary) (*plot.Plot, error) {
 	p.X.Label.Text = "mean latency (ms)"
 	p.Y.Label.Text = "mean device energy per task (mJ)"
 	p.Add(plotter.NewGrid())
+	var latencies []float64
+	for _, pp := range s.Pareto {
+		for _, pt := range pp.Points {
+			latencies = append(latencies, pt.MeanLatency)
+		}
+	}
+	cut := offChartCut(latencies)
 	for i, pp := range s.Pareto {
 		var all, front plotter.XYs
+		var off []results.ParetoPoint
 		for _, pt := range pp.Points {
+			if pt.MeanLatency > cut {
+				off = append(off, pt)
+				continue
+			}
 			xy := plotter.XY{X: 1e3 * pt.MeanLatency, Y: 1e3 * pt.MeanEnergy}
 			all = append(all, xy)
 			if pt.OnFront {
@@ -39,6 +54,10 @@ func Pareto(s results.Summary) (*plot.Plot, error) {
 			}
 		}
 		if len(all) == 0 {
+			if len(off) > 0 {
+				best := slices.MinFunc(off, func(a, b results.ParetoPoint) int { return cmp.Compare(a.MeanLatency, b.MeanLatency) })
+				p.Legend.Add(offChartLabel(pp.Policy, best.MeanLatency, best.MeanEnergy))
+			}
 			continue
 		}
 		slices.SortFunc(front, func(a, b plotter.XY) int {
@@ -58,6 +77,9 @@ func Pareto(s results.Summary) (*plot.Plot, error) {
 		sc.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: shape}
 		p.Add(sc)
 		label := fmt.Sprintf("%s (HV %.3f)", pp.Policy, pp.Hypervolume)
+		if len(off) > 0 {
+			label += fmt.Sprintf(", %d off the chart", len(off))
+		}
 		if len(front) > 1 {
 			line, err := plotter.NewLine(front)
 			if err != nil {
@@ -71,6 +93,7 @@ func Pareto(s results.Summary) (*plot.Plot, error) {
 		}
 	}
 	p.Legend.Top = true
+	legendRoom(p, DefaultWidth, DefaultHeight)
 	return p, nil
 }
 

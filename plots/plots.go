@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -208,7 +209,8 @@ func ecdf(sorted []float64, maxPoints int) plotter.XYs {
 // LatencyEnergy plots each policy as one labelled point: mean task latency
 // (ms) against mean device energy per task (mJ). Lower left is better on
 // both. Policies with no completed tasks are left out, since their zero
-// means are not measurements.
+// means are not measurements; policies an order of magnitude above the
+// rest in latency (offChartCut) are named in the legend, not drawn.
 func LatencyEnergy(summaries []results.PolicySummary) (*plot.Plot, error) {
 	return latencyEnergy(summaries, nil)
 }
@@ -226,8 +228,19 @@ func latencyEnergy(summaries []results.PolicySummary, order []string) (*plot.Plo
 	p.Y.Label.Text = "mean device energy per task (mJ)"
 	p.Add(plotter.NewGrid())
 
+	var latencies []float64
+	for _, s := range summaries {
+		if s.Tasks > 0 {
+			latencies = append(latencies, s.MeanLatency)
+		}
+	}
+	cut := offChartCut(latencies)
 	for i, s := range summaries {
 		if s.Tasks == 0 {
+			continue
+		}
+		if s.MeanLatency > cut {
+			p.Legend.Add(offChartLabel(s.Policy, s.MeanLatency, s.MeanEnergy))
 			continue
 		}
 		pt := plotter.XYs{{X: s.MeanLatency * 1e3, Y: s.MeanEnergy * 1e3}}
@@ -248,7 +261,72 @@ func latencyEnergy(summaries []results.PolicySummary, order []string) (*plot.Plo
 		lb.Offset = vg.Point{X: vg.Points(6), Y: vg.Points(3)}
 		p.Add(sc, lb)
 	}
+	legendRoom(p, DefaultWidth, DefaultHeight)
 	return p, nil
+}
+
+// offChartGap is the ratio between consecutive sorted mean latencies
+// beyond which the larger ones are left off a latency-energy chart.
+const offChartGap = 10
+
+// offChartCut returns the largest latency a latency-energy chart shows:
+// the one below the first gap of more than offChartGap in the sorted
+// latencies, or +Inf. A policy whose queues grow for the whole run (a
+// phone running 10¹¹-operation subtasks on its CPU) ends 10³ times above
+// the rest and would squeeze them into one corner; charts name such
+// policies in the legend, with their figures, instead of drawing them.
+func offChartCut(latencies []float64) float64 {
+	s := slices.Clone(latencies)
+	s = slices.DeleteFunc(s, func(x float64) bool { return !(x > 0) || math.IsInf(x, 0) })
+	slices.Sort(s)
+	for i := 1; i < len(s); i++ {
+		if s[i] > offChartGap*s[i-1] {
+			return s[i-1]
+		}
+	}
+	return math.Inf(1)
+}
+
+// offChartLabel is the legend entry of a policy left off a chart: its
+// mean latency and energy (s and J) in ms and mJ.
+func offChartLabel(policy string, latency, energy float64) string {
+	figure := func(x float64) string {
+		if math.Abs(x) >= 1000 {
+			return fmt.Sprintf("%.0f", x) // whole units: no exponent to read
+		}
+		return fmt.Sprintf("%.4g", x)
+	}
+	return fmt.Sprintf("%s: off the chart, %s ms, %s mJ", policy, figure(1e3*latency), figure(1e3*energy))
+}
+
+// legendRoom pads p's axes by a twentieth of their span on each side, so
+// that no glyph sits on an edge, and raises the y axis's top so that the
+// legend, drawn in the top corner, clears every point when p is drawn
+// w × h. Pareto fronts lie low and to the left, but the dominated
+// policies sit exactly where the legend goes.
+func legendRoom(p *plot.Plot, w, h vg.Length) {
+	if math.IsInf(p.X.Min, 0) || math.IsInf(p.Y.Min, 0) {
+		return // nothing drawn: the axes have no range yet
+	}
+	pad := func(a *plot.Axis) {
+		span := a.Max - a.Min
+		if !(span > 0) {
+			span = math.Max(math.Abs(a.Max), 1)
+		}
+		a.Min -= span / 20
+		a.Max += span / 20
+	}
+	pad(&p.X)
+	pad(&p.Y)
+	legend := p.Legend.Rectangle(draw.Canvas{}).Size().Y
+	if legend == 0 {
+		return
+	}
+	data := p.DataCanvas(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: w, Y: h}}}).Size().Y
+	// The legend's share of the data area, with a line's gap below it;
+	// past two thirds the points would be squeezed flat: let them overlap.
+	share := math.Min(float64(legend+p.Legend.TextStyle.Font.Size)/float64(data), 2.0/3)
+	p.Y.Max = p.Y.Min + (p.Y.Max-p.Y.Min)/(1-share)
 }
 
 // Save writes p as dir/name.png (at DPI) and dir/name.svg, each width ×

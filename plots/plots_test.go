@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/mecsim/mecsim/results"
 )
@@ -289,5 +290,96 @@ func TestLatencyCDFAxis(t *testing.T) {
 	}
 	if err := Save(p, t.TempDir(), "zero", DefaultWidth, DefaultHeight); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestOffChartCut(t *testing.T) {
+	tests := []struct {
+		name      string
+		latencies []float64
+		want      float64
+	}{
+		{"none", nil, math.Inf(1)},
+		{"one", []float64{0.5}, math.Inf(1)},
+		{"within an order of magnitude", []float64{0.1, 0.8, 0.05, 0.45}, math.Inf(1)},
+		// The gap is between sorted neighbours, not from the least: 0.05
+		// to 0.45 to 4 is two steps below ten each.
+		{"a ladder", []float64{4, 0.05, 0.45}, math.Inf(1)},
+		{"diverged", []float64{0.5389, 309.4, 0.5327, 10269, 0.57}, 0.57},
+		{"a gap low down", []float64{0.001, 0.5, 0.6}, 0.001},
+		{"zero and NaN ignored", []float64{0, math.NaN(), 0.5, 30}, 0.5},
+	}
+	for _, tt := range tests {
+		if got := offChartCut(tt.latencies); got != tt.want {
+			t.Errorf("%s: offChartCut(%v) = %v, want %v", tt.name, tt.latencies, got, tt.want)
+		}
+	}
+}
+
+// TestChartsLeaveDivergedPoliciesOff checks that a policy three orders of
+// magnitude slower than the rest is named in the legend, with its
+// figures, and does not stretch the axes.
+func TestChartsLeaveDivergedPoliciesOff(t *testing.T) {
+	summaries := []results.PolicySummary{
+		{Policy: "cloud", Tasks: 10, MeanLatency: 0.5389, MeanEnergy: 0.1982},
+		{Policy: "greedy", Tasks: 10, MeanLatency: 0.5698, MeanEnergy: 0.2013},
+		{Policy: "edge-nearest", Tasks: 10, MeanLatency: 309.384, MeanEnergy: 33.8995},
+	}
+	pareto := results.Summary{Pareto: []results.ParetoPolicy{
+		{Policy: "agents", Knob: "energy weight", Points: []results.ParetoPoint{
+			{Knob: 1, MeanLatency: 0.5327, MeanEnergy: 0.1988, OnFront: true},
+			{Knob: 2, MeanLatency: 0.5382, MeanEnergy: 0.1981, OnFront: true},
+			{Knob: 9, MeanLatency: 400, MeanEnergy: 50},
+		}},
+		{Policy: "cloud", Points: []results.ParetoPoint{{MeanLatency: 0.5389, MeanEnergy: 0.1982, OnFront: true}}},
+		{Policy: "edge-nearest", Points: []results.ParetoPoint{{MeanLatency: 309.384, MeanEnergy: 33.8995, OnFront: true}}},
+	}}
+	le, err := LatencyEnergy(summaries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp, err := Pareto(pareto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		p    interface {
+			Save(w, h vg.Length, file string) error
+		}
+		xMax  float64
+		wants []string
+	}{
+		{"latency-energy", le, le.X.Max, []string{"edge-nearest: off the chart, 309384 ms, 33900 mJ"}},
+		{"pareto", pp, pp.X.Max, []string{"edge-nearest: off the chart, 309384 ms, 33900 mJ", "agents (HV 0.000), 1 off the chart"}},
+	} {
+		if c.xMax > 1000 {
+			t.Errorf("%s: the x axis reaches %v ms: the diverged policy stretches it", c.name, c.xMax)
+		}
+		// The highest point drawn (greedy's 201.3 mJ, or the agents' 198.8)
+		// lies below the legend's bottom edge.
+		p := le
+		top := 1e3 * summaries[1].MeanEnergy
+		if c.name == "pareto" {
+			p, top = pp, 1e3*pareto.Pareto[0].Points[0].MeanEnergy
+		}
+		dc := p.DataCanvas(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: DefaultWidth, Y: DefaultHeight}}})
+		_, y := p.Transforms(&dc)
+		if bottom := dc.Max.Y - p.Legend.Rectangle(dc).Size().Y; y(top) >= bottom {
+			t.Errorf("%s: the highest point is drawn at %v, under the legend (down to %v)", c.name, y(top), bottom)
+		}
+		file := filepath.Join(t.TempDir(), "f.svg")
+		if err := c.p.Save(DefaultWidth, DefaultHeight, file); err != nil {
+			t.Fatal(err)
+		}
+		svg, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.wants {
+			if !strings.Contains(string(svg), w) {
+				t.Errorf("%s: the figure does not say %q", c.name, w)
+			}
+		}
 	}
 }
