@@ -56,7 +56,7 @@ func Pareto(s results.Summary) (*plot.Plot, error) {
 		if len(all) == 0 {
 			if len(off) > 0 {
 				best := slices.MinFunc(off, func(a, b results.ParetoPoint) int { return cmp.Compare(a.MeanLatency, b.MeanLatency) })
-				p.Legend.Add(offChartLabel(pp.Policy, best.MeanLatency, best.MeanEnergy))
+				p.Legend.Add(offChartLabel(fmt.Sprintf("%s (HV %.3f)", pp.Policy, pp.Hypervolume), best.MeanLatency, best.MeanEnergy))
 			}
 			continue
 		}

@@ -288,7 +288,8 @@ func offChartCut(latencies []float64) float64 {
 }
 
 // offChartLabel is the legend entry of a policy left off a chart: its
-// mean latency and energy (s and J) in ms and mJ.
+// name, as the chart labels it, and its mean latency and energy (s and
+// J) in ms and mJ.
 func offChartLabel(policy string, latency, energy float64) string {
 	figure := func(x float64) string {
 		if math.Abs(x) >= 1000 {

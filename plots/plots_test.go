@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -343,30 +344,21 @@ func TestChartsLeaveDivergedPoliciesOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		name string
-		p    interface {
-			Save(w, h vg.Length, file string) error
-		}
-		xMax  float64
+		name  string
+		p     *plot.Plot
+		top   float64 // the highest point drawn, mJ
 		wants []string
 	}{
-		{"latency-energy", le, le.X.Max, []string{"edge-nearest: off the chart, 309384 ms, 33900 mJ"}},
-		{"pareto", pp, pp.X.Max, []string{"edge-nearest: off the chart, 309384 ms, 33900 mJ", "agents (HV 0.000), 1 off the chart"}},
+		{"latency-energy", le, 1e3 * summaries[1].MeanEnergy, []string{"edge-nearest: off the chart, 309384 ms, 33900 mJ"}},
+		{"pareto", pp, 1e3 * pareto.Pareto[0].Points[0].MeanEnergy, []string{"edge-nearest (HV 0.000): off the chart, 309384 ms, 33900 mJ", "agents (HV 0.000), 1 off the chart"}},
 	} {
-		if c.xMax > 1000 {
-			t.Errorf("%s: the x axis reaches %v ms: the diverged policy stretches it", c.name, c.xMax)
+		if c.p.X.Max > 1000 {
+			t.Errorf("%s: the x axis reaches %v ms: the diverged policy stretches it", c.name, c.p.X.Max)
 		}
-		// The highest point drawn (greedy's 201.3 mJ, or the agents' 198.8)
-		// lies below the legend's bottom edge.
-		p := le
-		top := 1e3 * summaries[1].MeanEnergy
-		if c.name == "pareto" {
-			p, top = pp, 1e3*pareto.Pareto[0].Points[0].MeanEnergy
-		}
-		dc := p.DataCanvas(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: DefaultWidth, Y: DefaultHeight}}})
-		_, y := p.Transforms(&dc)
-		if bottom := dc.Max.Y - p.Legend.Rectangle(dc).Size().Y; y(top) >= bottom {
-			t.Errorf("%s: the highest point is drawn at %v, under the legend (down to %v)", c.name, y(top), bottom)
+		dc := c.p.DataCanvas(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: DefaultWidth, Y: DefaultHeight}}})
+		_, y := c.p.Transforms(&dc)
+		if bottom := dc.Max.Y - c.p.Legend.Rectangle(dc).Size().Y; y(c.top) >= bottom {
+			t.Errorf("%s: the highest point is drawn at %v, under the legend (down to %v)", c.name, y(c.top), bottom)
 		}
 		file := filepath.Join(t.TempDir(), "f.svg")
 		if err := c.p.Save(DefaultWidth, DefaultHeight, file); err != nil {
